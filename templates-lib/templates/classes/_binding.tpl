@@ -1,0 +1,24 @@
+{{/*
+workload-rbac.class.binding: a RoleBinding (namespace set) or a ClusterRoleBinding (kind
+"ClusterRoleBinding") that grants roleKind/roleName to one ServiceAccount.
+Usage: {{ include "workload-rbac.class.binding" (dict "context" $ "kind" "RoleBinding" "name" $name "namespace" "team-a" "roleKind" "ClusterRole" "roleName" $role "serviceAccountName" $sa "serviceAccountNamespace" $.Release.Namespace "component" "operator") }}
+*/}}
+{{- define "workload-rbac.class.binding" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: {{ .kind }}
+metadata:
+  name: {{ .name }}
+  {{- if eq .kind "RoleBinding" }}
+  namespace: {{ .namespace }}
+  {{- end }}
+  labels:
+    {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: {{ .roleKind }}
+  name: {{ .roleName }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ .serviceAccountName }}
+    namespace: {{ .serviceAccountNamespace }}
+{{- end -}}

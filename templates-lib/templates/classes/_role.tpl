@@ -1,0 +1,37 @@
+{{/*
+workload-rbac.class.role: a Role (namespace set) or a ClusterRole (kind "ClusterRole") from one rule list.
+The same rules include renders both shapes. A rule's optional "why" is rendered as a comment above it.
+Usage: {{ include "workload-rbac.class.role" (dict "context" $ "kind" "Role" "name" $name "namespace" "team-a" "component" "operator" "rules" $rules) }}
+*/}}
+{{- define "workload-rbac.class.role" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: {{ .kind }}
+metadata:
+  name: {{ .name }}
+  {{- if eq .kind "Role" }}
+  namespace: {{ .namespace }}
+  {{- end }}
+  labels:
+    {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+rules:
+  {{- include "workload-rbac.rules.render" (dict "rules" .rules) | trim | nindent 2 }}
+{{- end -}}
+
+{{/*
+workload-rbac.rules.render: a rule list as YAML list items, each with its "why" as a comment.
+Only the five PolicyRule fields are rendered.
+Usage: rules:
+         {{- include "workload-rbac.rules.render" (dict "rules" .rules) | trim | nindent 2 }}
+*/}}
+{{- define "workload-rbac.rules.render" -}}
+{{- range $r := .rules }}
+{{- with $r.why }}
+# {{ . }}
+{{- end }}
+{{- $clean := dict -}}
+{{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" }}
+{{- if hasKey $r $field }}{{ $_ := set $clean $field (get $r $field) }}{{ end }}
+{{- end }}
+{{ toYaml (list $clean) }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,71 @@
+{{/*
+workload-rbac.render.rbac: validates, then emits the grants of one rule list to one ServiceAccount in the
+scope asked for:
+  - namespaces empty, namespaceScoped false: ClusterRole + ClusterRoleBinding (cluster-wide);
+  - namespaces listed, namespaceScoped false: ClusterRole + a RoleBinding in each listed namespace
+    (the rules are defined once; they grant only in the listed namespaces);
+  - namespaceScoped true: a Role + RoleBinding in each listed namespace, or in the release namespace
+    when none is listed. No cluster-scoped object is rendered.
+Usage:
+  {{ include "workload-rbac.render.rbac" (dict "context" $ "component" "operator" "rules" $rules
+       "rulesPath" "operator.rules" "namespaceScoped" .Values.rbac.namespaceScoped
+       "namespaces" .Values.rbac.watchNamespaces "namespacesPath" "rbac.watchNamespaces"
+       "serviceAccountName" $sa) }}
+Optional: "serviceAccountNamespace" (default the release namespace), "suffix" (appended to the object
+names, e.g. "leader-election").
+*/}}
+{{- define "workload-rbac.render.rbac" -}}
+{{- $ctx := .context -}}
+{{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules")) -}}
+{{- include "workload-rbac.validate.namespaces" (dict "namespaces" .namespaces "valuesPath" (.namespacesPath | default "namespaces")) -}}
+{{- if .rules -}}
+{{- $nameArgs := dict "context" $ctx "component" (compact (list .component .suffix) | join "-") -}}
+{{- $common := dict "context" $ctx "component" .component "serviceAccountName" .serviceAccountName "serviceAccountNamespace" (.serviceAccountNamespace | default $ctx.Release.Namespace) -}}
+{{- $nss := include "workload-rbac.scope.namespaces" (dict "context" $ctx "namespaceScoped" .namespaceScoped "namespaces" .namespaces) | fromJsonArray -}}
+{{- if .namespaceScoped -}}
+{{- $name := include "workload-rbac.names.component" $nameArgs -}}
+{{- range $ns := $nss }}
+---
+{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "Role" "name" $name "namespace" $ns "component" $common.component "rules" $.rules) }}
+---
+{{ include "workload-rbac.class.binding" (merge (dict "kind" "RoleBinding" "name" $name "namespace" $ns "roleKind" "Role" "roleName" $name) $common) }}
+{{- end }}
+{{- else -}}
+{{- $name := include "workload-rbac.names.clusterScoped" $nameArgs }}
+---
+{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "ClusterRole" "name" $name "component" $common.component "rules" .rules) }}
+{{- if empty $nss }}
+---
+{{ include "workload-rbac.class.binding" (merge (dict "kind" "ClusterRoleBinding" "name" $name "roleKind" "ClusterRole" "roleName" $name) $common) }}
+{{- else }}
+{{- range $ns := $nss }}
+---
+{{ include "workload-rbac.class.binding" (merge (dict "kind" "RoleBinding" "name" (include "workload-rbac.names.component" $nameArgs) "namespace" $ns "roleKind" "ClusterRole" "roleName" $name) $common) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+workload-rbac.render.workload: a workload's ServiceAccount (when serviceAccount.create is not false)
+followed by its RBAC (when renderRBAC is not false), all named by the one ServiceAccount-name helper.
+Usage:
+  {{ include "workload-rbac.render.workload" (dict "context" $ "component" ""
+       "serviceAccount" .Values.serviceAccount "serviceAccountPath" "serviceAccount"
+       "rules" .Values.rbac.rules "rulesPath" "rbac.rules"
+       "namespaceScoped" .Values.rbac.namespaceScoped "namespaces" .Values.rbac.watchNamespaces
+       "namespacesPath" "rbac.watchNamespaces" "renderRBAC" (not .Values.rbac.disableWorkloadRBAC)) }}
+*/}}
+{{- define "workload-rbac.render.workload" -}}
+{{- $ctx := .context -}}
+{{- $sa := .serviceAccount | default dict -}}
+{{- $saName := include "workload-rbac.serviceAccount.name" (dict "context" $ctx "serviceAccount" $sa "component" .component "valuesPath" .serviceAccountPath) -}}
+{{- if ne $sa.create false }}
+---
+{{ include "workload-rbac.class.serviceAccount" (dict "context" $ctx "name" $saName "component" .component "serviceAccount" $sa) }}
+{{- end }}
+{{- if ne .renderRBAC false }}
+{{ include "workload-rbac.render.rbac" (merge (dict "serviceAccountName" $saName) .) }}
+{{- end }}
+{{- end -}}
