@@ -1,0 +1,69 @@
+# workload-rbac — `make help` lists the targets.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+TOOLS_BIN ?= $(HOME)/.cache/workload-rbac/tools
+export PATH := $(TOOLS_BIN):$(PATH)
+CHARTS := charts/operator charts/registry-server
+GO_TEST_FLAGS ?=
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: tools
+tools: ## Install the pinned helm and ct into $(TOOLS_BIN) from the Go module proxy.
+	@bash scripts/install-tools.sh >/dev/null
+
+.PHONY: deps
+deps: tools ## Vendor the library into each chart (helm dependency build), as `helm install` from a checkout needs.
+	@for c in $(CHARTS); do helm dependency build $$c >/dev/null; done
+
+.PHONY: check
+check: ## Main job: render both charts over the full flag matrix, run every RBAC check, print a summary per combination.
+	go run ./cmd/rbac-matrix check --spec tests/matrix/operator.yaml
+	go run ./cmd/rbac-matrix check --spec tests/matrix/registry-server.yaml
+
+.PHONY: test
+test: verify lint test-unit e2e ## The test command: docs/schema drift, chart lint, unit + matrix tests, and the e2e on a real API server.
+
+.PHONY: test-unit
+test-unit: ## Go unit tests, the in-process flag-matrix tests of both charts, and example reports.
+	go vet ./...
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: lint
+lint: deps ## helm lint and ct lint (chart-testing, ct.yaml) on both charts.
+	@for c in $(CHARTS); do helm lint --strict $$c; done
+	ct lint --config ct.yaml --all
+
+.PHONY: generate-golden
+generate-golden: ## Refresh the checked-in "who can do what where" golden tables.
+	go test ./tests/ -run TestMatrix -update
+
+.PHONY: generate-docs
+generate-docs: ## Regenerate the README values tables from the charts' values.yaml.
+	go run ./cmd/values-doc -readme README.md $(CHARTS)
+
+.PHONY: verify
+verify: verify-docs ## Fail when generated files drifted.
+
+.PHONY: verify-docs
+verify-docs: ## Fail when the README values tables or values.schema.json drifted from values.yaml.
+	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
+
+.PHONY: bench
+bench: tools ## In-process render vs forked `helm template` per combination; prints the ratio.
+	go test ./tests/ -run '^$$' -bench . -benchtime 3x
+
+.PHONY: controlplane
+controlplane: ## Build the pinned kube-apiserver and etcd from the Go module proxy (cached).
+	bash scripts/controlplane/build.sh
+
+.PHONY: e2e
+e2e: tools controlplane ## End-to-end: install every mode on a real kube-apiserver and act as each ServiceAccount.
+	WORKLOAD_RBAC_E2E=1 go test -tags e2e -count=1 -timeout 20m ./tests/e2e/ ./pkg/controlplane/
+
+.PHONY: e2e-kind
+e2e-kind: tools ## The same e2e assertions on a kind cluster (needs Docker; skips with the reason without it).
+	go test -tags kind -count=1 -timeout 30m -v ./tests/kind/

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the CLI tools the Makefile needs (helm, ct) from the Go module proxy into $TOOLS_BIN, so a fresh
+# machine with only Go works: no release-binary downloads. Idempotent: a tool at the pinned version is kept.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+TOOLS_BIN=${TOOLS_BIN:-$HOME/.cache/workload-rbac/tools}
+mkdir -p "$TOOLS_BIN"
+
+install() { # name version module-path
+  local name=$1 version=$2 pkg=$3 stamp="$TOOLS_BIN/.$1.version"
+  if [[ -x "$TOOLS_BIN/$name" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then
+    return
+  fi
+  echo "install-tools: building $name $version from $pkg" >&2
+  # A throw-away module pins the version: `go install pkg@version` asks the proxy for the module's
+  # version list (deprecation check), which the proxy refuses for some modules (chart-testing).
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && go mod init tools.local >/dev/null 2>&1 && go get "$pkg@$version" >/dev/null && GOBIN="$TOOLS_BIN" go install "$pkg")
+  rm -rf "$tmp"
+  echo "$version" >"$stamp"
+}
+
+install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+if [[ "${WITH_CT:-1}" == 1 ]]; then
+  install ct "$CT_VERSION" github.com/helm/chart-testing/v3/ct
+fi
+echo "$TOOLS_BIN"
