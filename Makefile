@@ -66,4 +66,4 @@ e2e: tools controlplane ## End-to-end: install every mode on a real kube-apiserv
 
 .PHONY: e2e-kind
 e2e-kind: tools ## The same e2e assertions on a kind cluster (needs Docker; skips with the reason without it).
-	go test -tags kind -count=1 -timeout 30m -v ./tests/kind/
+	go test -tags kind -count=1 -timeout 30m -v ./tests/e2e/
