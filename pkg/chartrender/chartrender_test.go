@@ -1,0 +1,113 @@
+package chartrender
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/chartutil"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func loadApp(t *testing.T) *Result {
+	t.Helper()
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	res, err := Render(ch, Options{ReleaseName: "r", Namespace: "ns1"})
+	require.NoError(t, err)
+	return res
+}
+
+func TestLoadResolvesFileDependenciesThatAreNotVendored(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	require.Len(t, ch.Dependencies(), 1)
+	require.Equal(t, "lib", ch.Dependencies()[0].Name())
+}
+
+func TestRenderDefaultsNamespacesAndDecodesTypedObjects(t *testing.T) {
+	res := loadApp(t)
+	require.Equal(t, []string{"Role/ns1/app", "ServiceAccount/ns1/app", "Widget/ns1/w"}, res.Keys())
+	require.Len(t, ServiceAccountsOf(res.Objects), 1)
+	var sawUnknown bool
+	for _, o := range res.Objects {
+		if _, ok := o.(*unstructured.Unstructured); ok {
+			sawUnknown = true
+		}
+	}
+	require.True(t, sawUnknown, "a kind the scheme does not know decodes as unstructured")
+	require.Equal(t, "Installed r in ns1.", res.Notes)
+}
+
+func TestClusterScopedObjectsKeepNoNamespace(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	res, err := Render(ch, Options{Namespace: "ns1", Values: map[string]interface{}{"cluster": true}})
+	require.NoError(t, err)
+	require.Contains(t, res.Keys(), "ClusterRole/app")
+	require.True(t, IsClusterScoped(ClusterRolesOf(res.Objects)[0]))
+}
+
+func TestSchemaViolationsAndFailMessagesSurfaceVerbatim(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	_, err = Render(ch, Options{Values: map[string]interface{}{"nope": 1}})
+	require.ErrorContains(t, err, "additional properties 'nope' not allowed")
+	_, err = Render(ch, Options{Values: map[string]interface{}{"broken": true}})
+	require.ErrorContains(t, err, "execution error at (app/templates/objects.yaml:1:27): broken=true: set broken=false")
+}
+
+func TestLoadNamesTheFixForAMissingRemoteDependency(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "templates"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: x\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  repository: https://charts.example.com\n"), 0o644))
+	_, err := Load(dir)
+	require.ErrorContains(t, err, "dependency redis (https://charts.example.com) is not vendored under charts/: run `helm dependency build")
+}
+
+func TestLoadReadsPackagedCharts(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	tgz, err := chartutil.Save(ch, dir)
+	require.NoError(t, err)
+	packed, err := Load(tgz)
+	require.NoError(t, err)
+	res, err := Render(packed, Options{Namespace: "ns2"})
+	require.NoError(t, err)
+	require.Contains(t, res.Keys(), "ServiceAccount/ns2/app")
+}
+
+func TestConcurrentRendersOfOneChartDoNotInterfere(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := []string{"a", "b"}[i%2]
+			res, err := Render(ch, Options{Values: map[string]interface{}{"name": name}})
+			if err == nil && ServiceAccountsOf(res.Objects)[0].Name != name {
+				err = os.ErrInvalid
+			}
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, "app", ch.Values["name"], "the loaded chart's values are untouched")
+}
+
+func TestKindAndKeyWorkForObjectsWithoutTypeMeta(t *testing.T) {
+	sa := &corev1.ServiceAccount{}
+	sa.Name, sa.Namespace = "x", "y"
+	require.Equal(t, "ServiceAccount/y/x", ObjectKey(sa))
+}

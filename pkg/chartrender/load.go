@@ -1,0 +1,116 @@
+// Package chartrender loads a Helm chart (directory or packaged .tgz) together with its file://
+// dependencies and renders it in-process with the Helm v3 SDK — the same steps as `helm template`
+// (dependency processing, values schema validation, the template engine, manifest sorting) without
+// forking a process — then decodes the manifests into typed k8s.io/api objects.
+package chartrender
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+)
+
+// Load reads the chart at path (a directory or a .tgz). Every dependency declared in Chart.yaml with a
+// file:// repository that is not vendored under charts/ is loaded from that path (relative to the
+// chart directory), recursively, so a chart and its library can be tested straight from a checkout
+// without `helm dependency build`. A missing dependency from any other repository is an error that
+// says how to vendor it.
+func Load(path string) (*chart.Chart, error) {
+	ch, err := loader.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", path, err)
+	}
+	dir := path
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(path) // a packaged chart: file:// paths are relative to where it sits
+	}
+	if err := resolveFileDeps(ch, dir, map[string]bool{}); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) error {
+	abs, _ := filepath.Abs(dir)
+	if visiting[abs] {
+		return fmt.Errorf("chart %s: file:// dependencies form a cycle through %s", ch.Name(), abs)
+	}
+	visiting[abs] = true
+	defer delete(visiting, abs)
+
+	present := map[string]bool{}
+	for _, d := range ch.Dependencies() {
+		present[d.Name()] = true
+	}
+	for _, dep := range ch.Metadata.Dependencies {
+		if present[dep.Name] {
+			continue
+		}
+		if !strings.HasPrefix(dep.Repository, "file://") {
+			return fmt.Errorf("chart %s: dependency %s (%s) is not vendored under charts/: run `helm dependency build %s`",
+				ch.Name(), dep.Name, dep.Repository, dir)
+		}
+		depDir := filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))
+		sub, err := loader.Load(depDir)
+		if err != nil {
+			return fmt.Errorf("chart %s: load file:// dependency %s from %s: %w", ch.Name(), dep.Name, depDir, err)
+		}
+		if sub.Name() != dep.Name {
+			return fmt.Errorf("chart %s: dependency %s points at %s, which holds chart %s", ch.Name(), dep.Name, depDir, sub.Name())
+		}
+		if err := resolveFileDeps(sub, depDir, visiting); err != nil {
+			return err
+		}
+		ch.AddDependency(sub)
+	}
+	return nil
+}
+
+// clone copies what dependency processing mutates (metadata, values, the dependency tree), sharing
+// the read-only templates and files, so concurrent renders of one loaded chart never race.
+func clone(c *chart.Chart) *chart.Chart {
+	out := *c
+	md := *c.Metadata
+	md.Dependencies = make([]*chart.Dependency, len(c.Metadata.Dependencies))
+	for i, d := range c.Metadata.Dependencies {
+		dd := *d
+		md.Dependencies[i] = &dd
+	}
+	out.Metadata = &md
+	out.Values = deepCopyMap(c.Values)
+	deps := c.Dependencies()
+	out.SetDependencies()
+	for _, d := range deps {
+		out.AddDependency(clone(d))
+	}
+	return &out
+}
+
+func deepCopyMap(m map[string]interface{}) map[string]interface{} {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]interface{}, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v interface{}) interface{} {
+	switch x := v.(type) {
+	case map[string]interface{}:
+		return deepCopyMap(x)
+	case []interface{}:
+		out := make([]interface{}, len(x))
+		for i, e := range x {
+			out[i] = deepCopyValue(e)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,6 @@
+{{- define "lib.serviceAccount" -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .name }}
+{{- end -}}
