@@ -1,0 +1,180 @@
+// Package matrix declares a chart's values matrix (booleans, enumerations, lists, named values files,
+// release names and namespaces), expands it into every combination in a stable order, and renders the
+// combinations in parallel, in-process, with pkg/chartrender.
+package matrix
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Spec is a matrix over one chart. In YAML:
+//
+//	chart: ../charts/operator          # relative to the spec file
+//	release: {name: rel, namespace: operators}
+//	axes:
+//	  - path: rbac.namespaceScoped     # a dotted values path and the values it takes
+//	    values: [false, true]
+//	  - path: rbac.watchNamespaces
+//	    values: [[], [team-a], [team-a, team-b]]
+//	  - namespace: [operators, team-a] # the release namespace
+//	  - releaseName: [rel, acme]       # the release name
+//	  - valuesFiles: {default: "", hardened: values/hardened.yaml}  # named values files
+//	checks: ...                        # see CheckConfig
+type Spec struct {
+	Chart   string      `json:"chart"`
+	Release Release     `json:"release"`
+	Axes    []Axis      `json:"axes"`
+	Checks  CheckConfig `json:"checks"`
+	// Dir is the directory relative paths are resolved against (the spec file's directory).
+	Dir string `json:"-"`
+}
+
+// Release holds the release name and namespace used where no axis varies them.
+type Release struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// Axis is one dimension of the matrix; exactly one of its fields is set.
+type Axis struct {
+	Path        string            `json:"path,omitempty"`
+	Values      []interface{}     `json:"values,omitempty"`
+	Namespace   []string          `json:"namespace,omitempty"`
+	ReleaseName []string          `json:"releaseName,omitempty"`
+	ValuesFiles map[string]string `json:"valuesFiles,omitempty"`
+}
+
+// LoadSpec reads a matrix spec file. Unknown keys are errors that name the key.
+func LoadSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := yaml.UnmarshalStrict(data, &s); err != nil {
+		return nil, fmt.Errorf("matrix spec %s: %w", path, err)
+	}
+	s.Dir = filepath.Dir(path)
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("matrix spec %s: %w", path, err)
+	}
+	return &s, nil
+}
+
+// ChartPath is the chart location resolved against the spec's directory.
+func (s *Spec) ChartPath() string { return s.resolve(s.Chart) }
+
+func (s *Spec) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || s.Dir == "" {
+		return p
+	}
+	return filepath.Join(s.Dir, p)
+}
+
+// Validate reports the first malformed axis, naming it and the fix.
+func (s *Spec) Validate() error {
+	if s.Chart == "" {
+		return fmt.Errorf("chart is empty: give the chart directory or .tgz, relative to the spec file")
+	}
+	for i, a := range s.Axes {
+		set := 0
+		for _, b := range []bool{a.Path != "", len(a.Namespace) > 0, len(a.ReleaseName) > 0, len(a.ValuesFiles) > 0} {
+			if b {
+				set++
+			}
+		}
+		if set != 1 {
+			return fmt.Errorf("axes[%d] sets %d of path, namespace, releaseName, valuesFiles: set exactly one", i, set)
+		}
+		if a.Path != "" && len(a.Values) == 0 {
+			return fmt.Errorf("axes[%d] (%s) has no values: list the values it takes, e.g. values: [false, true]", i, a.Path)
+		}
+		if a.Path == "" && len(a.Values) > 0 {
+			return fmt.Errorf("axes[%d] has values but no path: name the dotted values path they set", i)
+		}
+		if a.Path != "" && (strings.HasPrefix(a.Path, ".") || strings.HasSuffix(a.Path, ".") || strings.Contains(a.Path, "..")) {
+			return fmt.Errorf("axes[%d] path %q is not a dotted values path like rbac.namespaceScoped", i, a.Path)
+		}
+	}
+	return nil
+}
+
+// Size is the number of combinations the spec expands to.
+func (s *Spec) Size() int {
+	n := 1
+	for _, a := range s.Axes {
+		n *= len(a.options())
+	}
+	return n
+}
+
+type option struct {
+	label string
+	apply func(*Combination) error
+}
+
+func (a Axis) options() []option {
+	var out []option
+	switch {
+	case a.Path != "":
+		for _, v := range a.Values {
+			v := v
+			out = append(out, option{label: a.Path + "=" + compact(v), apply: func(c *Combination) error {
+				return SetPath(c.Values, a.Path, deepCopy(v))
+			}})
+		}
+	case len(a.Namespace) > 0:
+		for _, ns := range a.Namespace {
+			ns := ns
+			out = append(out, option{label: "namespace=" + ns, apply: func(c *Combination) error { c.Namespace = ns; return nil }})
+		}
+	case len(a.ReleaseName) > 0:
+		for _, n := range a.ReleaseName {
+			n := n
+			out = append(out, option{label: "release=" + n, apply: func(c *Combination) error { c.ReleaseName = n; return nil }})
+		}
+	default:
+		names := make([]string, 0, len(a.ValuesFiles))
+		for n := range a.ValuesFiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			n, file := n, a.ValuesFiles[n]
+			out = append(out, option{label: "values=" + n, apply: func(c *Combination) error {
+				if file == "" {
+					return nil
+				}
+				c.ValuesFiles = append(c.ValuesFiles, file)
+				return nil
+			}})
+		}
+	}
+	return out
+}
+
+func compact(v interface{}) string {
+	switch x := v.(type) {
+	case []interface{}:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = compact(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case string:
+		if x == "" {
+			return `""`
+		}
+		return x
+	case nil:
+		return "null"
+	}
+	b, _ := yaml.Marshal(v)
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,244 @@
+package rbaccheck
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+)
+
+// ServiceAccountRef names a ServiceAccount.
+type ServiceAccountRef struct {
+	Namespace, Name string
+}
+
+func (s ServiceAccountRef) String() string { return s.Namespace + "/" + s.Name }
+
+// Subject is who a request is made as: a ServiceAccount, a User or a Group.
+type Subject struct {
+	Kind, Namespace, Name string
+}
+
+// AsSubject returns the ServiceAccount as a Subject.
+func (s ServiceAccountRef) AsSubject() Subject {
+	return Subject{Kind: rbacv1.ServiceAccountKind, Namespace: s.Namespace, Name: s.Name}
+}
+
+// ModelOptions tell the model what exists beyond the rendered objects.
+type ModelOptions struct {
+	// BuiltinClusterRoles are ClusterRoles the cluster provides, by name; a roleRef to one is not an
+	// orphan. A nil rule list means "exists, rules unknown" (grants nothing offline). Nil map: the
+	// defaults (cluster-admin with every permission; admin, edit, view and the usual system roles).
+	BuiltinClusterRoles map[string][]rbacv1.PolicyRule
+	// ExternalServiceAccounts are accounts provided outside the chart; binding them is not an orphan.
+	ExternalServiceAccounts []ServiceAccountRef
+	// RuntimeGrants are declared in code rather than by ConfigMaps in the objects.
+	RuntimeGrants []RuntimeGrant
+	// Suppress maps check IDs to the reason they do not apply; suppressed violations are dropped.
+	Suppress map[string]string
+}
+
+// DefaultBuiltinClusterRoles are the ClusterRoles every cluster has.
+func DefaultBuiltinClusterRoles() map[string][]rbacv1.PolicyRule {
+	return map[string][]rbacv1.PolicyRule{
+		"cluster-admin": {
+			{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}},
+			{NonResourceURLs: []string{"*"}, Verbs: []string{"*"}},
+		},
+		"admin": nil, "edit": nil, "view": nil,
+		"system:auth-delegator": nil, "system:discovery": nil, "system:basic-user": nil,
+		"system:public-info-viewer": nil, "system:heapster": nil,
+	}
+}
+
+// Model indexes one rendering's RBAC for queries and checks.
+type Model struct {
+	Objects             []runtime.Object
+	Options             ModelOptions
+	Roles               map[string]*rbacv1.Role // "namespace/name"
+	ClusterRoles        map[string]*rbacv1.ClusterRole
+	RoleBindings        []*rbacv1.RoleBinding
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
+	ServiceAccounts     map[ServiceAccountRef]*corev1.ServiceAccount
+	PodTemplates        []chartrender.PodTemplate
+	RuntimeGrants       []RuntimeGrant
+	// ParseErrors are problems reading runtime-grant ConfigMaps; reported by the runtime-coverage check.
+	ParseErrors  []string
+	clusterRules map[string][]rbacv1.PolicyRule // ClusterRole name → rules incl. aggregation
+}
+
+// NewModel indexes objs. Namespaced objects must already carry their namespace (pkg/chartrender does this).
+func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
+	if opts.BuiltinClusterRoles == nil {
+		opts.BuiltinClusterRoles = DefaultBuiltinClusterRoles()
+	}
+	m := &Model{Objects: objs, Options: opts, Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{},
+		ServiceAccounts: map[ServiceAccountRef]*corev1.ServiceAccount{}, clusterRules: map[string][]rbacv1.PolicyRule{}}
+	for _, o := range objs {
+		switch x := o.(type) {
+		case *rbacv1.Role:
+			m.Roles[x.Namespace+"/"+x.Name] = x
+		case *rbacv1.ClusterRole:
+			m.ClusterRoles[x.Name] = x
+		case *rbacv1.RoleBinding:
+			m.RoleBindings = append(m.RoleBindings, x)
+		case *rbacv1.ClusterRoleBinding:
+			m.ClusterRoleBindings = append(m.ClusterRoleBindings, x)
+		case *corev1.ServiceAccount:
+			m.ServiceAccounts[ServiceAccountRef{x.Namespace, x.Name}] = x
+		}
+	}
+	m.PodTemplates = chartrender.PodTemplatesOf(objs)
+	for name, cr := range m.ClusterRoles {
+		m.clusterRules[name] = m.aggregate(cr)
+	}
+	grants, errs := RuntimeGrantsFromObjectsWithErrors(objs)
+	m.RuntimeGrants = append(grants, opts.RuntimeGrants...)
+	m.ParseErrors = errs
+	return m
+}
+
+// aggregate returns a ClusterRole's rules plus, when it has an aggregationRule, the rules of every
+// rendered ClusterRole whose labels match one of its selectors (as the aggregation controller does).
+func (m *Model) aggregate(cr *rbacv1.ClusterRole) []rbacv1.PolicyRule {
+	rules := append([]rbacv1.PolicyRule{}, cr.Rules...)
+	if cr.AggregationRule == nil {
+		return rules
+	}
+	names := make([]string, 0, len(m.ClusterRoles))
+	for n := range m.ClusterRoles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		other := m.ClusterRoles[n]
+		if n == cr.Name {
+			continue
+		}
+		for _, sel := range cr.AggregationRule.ClusterRoleSelectors {
+			s, err := metav1.LabelSelectorAsSelector(&sel)
+			if err == nil && s.Matches(labels.Set(other.Labels)) {
+				rules = append(rules, other.Rules...)
+				break
+			}
+		}
+	}
+	return rules
+}
+
+// roleRules resolves a roleRef seen from namespace ns; ok is false when the role is neither rendered
+// nor a declared built-in.
+func (m *Model) roleRules(ref rbacv1.RoleRef, ns string) (rules []rbacv1.PolicyRule, ok bool) {
+	switch ref.Kind {
+	case "Role":
+		if r, found := m.Roles[ns+"/"+ref.Name]; found {
+			return r.Rules, true
+		}
+	case "ClusterRole":
+		if r, found := m.clusterRules[ref.Name]; found {
+			return r, true
+		}
+		if r, found := m.Options.BuiltinClusterRoles[ref.Name]; found {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// SubjectMatches reports whether a binding subject covers who, including the groups every
+// ServiceAccount belongs to (system:serviceaccounts, system:serviceaccounts:<ns>, system:authenticated).
+func SubjectMatches(s rbacv1.Subject, bindingNS string, who Subject) bool {
+	switch s.Kind {
+	case rbacv1.ServiceAccountKind:
+		ns := s.Namespace
+		if ns == "" {
+			ns = bindingNS
+		}
+		return who.Kind == rbacv1.ServiceAccountKind && who.Name == s.Name && who.Namespace == ns
+	case rbacv1.UserKind:
+		if who.Kind == rbacv1.ServiceAccountKind {
+			return s.Name == "system:serviceaccount:"+who.Namespace+":"+who.Name
+		}
+		return who.Kind == rbacv1.UserKind && who.Name == s.Name
+	case rbacv1.GroupKind:
+		if who.Kind == rbacv1.ServiceAccountKind {
+			return s.Name == "system:serviceaccounts" || s.Name == "system:serviceaccounts:"+who.Namespace || s.Name == "system:authenticated"
+		}
+		return who.Kind == rbacv1.GroupKind && who.Name == s.Name
+	}
+	return false
+}
+
+// RulesFor returns the rules that apply to who in namespace ns: its cluster-wide grants, plus, when ns
+// is not "", the grants of RoleBindings in ns. With ns "" only cluster-wide grants count.
+func (m *Model) RulesFor(who Subject, ns string) []rbacv1.PolicyRule {
+	var rules []rbacv1.PolicyRule
+	for _, b := range m.ClusterRoleBindings {
+		if m.bindsSubject(b.Subjects, "", who) {
+			r, _ := m.roleRules(b.RoleRef, "")
+			rules = append(rules, r...)
+		}
+	}
+	if ns == "" {
+		return rules
+	}
+	for _, b := range m.RoleBindings {
+		if b.Namespace == ns && m.bindsSubject(b.Subjects, b.Namespace, who) {
+			r, _ := m.roleRules(b.RoleRef, ns)
+			rules = append(rules, r...)
+		}
+	}
+	return rules
+}
+
+func (m *Model) bindsSubject(subjects []rbacv1.Subject, ns string, who Subject) bool {
+	for _, s := range subjects {
+		if SubjectMatches(s, ns, who) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanI answers a request for who offline, like `kubectl auth can-i --as`. The reason names the
+// binding that grants it.
+func (m *Model) CanI(who Subject, r Request) (bool, string) {
+	for _, b := range m.ClusterRoleBindings {
+		if m.bindsSubject(b.Subjects, "", who) {
+			if rules, _ := m.roleRules(b.RoleRef, ""); RulesAllow(rules, r) {
+				return true, fmt.Sprintf("ClusterRoleBinding %s grants ClusterRole %s", b.Name, b.RoleRef.Name)
+			}
+		}
+	}
+	if r.Namespace != "" {
+		for _, b := range m.RoleBindings {
+			if b.Namespace == r.Namespace && m.bindsSubject(b.Subjects, b.Namespace, who) {
+				if rules, _ := m.roleRules(b.RoleRef, b.Namespace); RulesAllow(rules, r) {
+					return true, fmt.Sprintf("RoleBinding %s/%s grants %s %s", b.Namespace, b.Name, b.RoleRef.Kind, b.RoleRef.Name)
+				}
+			}
+		}
+	}
+	return false, "no binding grants it"
+}
+
+// ParseRequest builds a Request from `kubectl auth can-i` words: a verb, RESOURCE[.GROUP][/SUBRESOURCE]
+// (or a /non-resource/url) and a namespace ("" = cluster-wide).
+func ParseRequest(verb, resource, namespace string) Request {
+	r := Request{Verb: verb, Namespace: namespace}
+	if strings.HasPrefix(resource, "/") {
+		r.NonResourceURL = resource
+		return r
+	}
+	res, sub, _ := strings.Cut(resource, "/")
+	name, group, _ := strings.Cut(res, ".")
+	r.Resource, r.APIGroup, r.Subresource = name, group, sub
+	return r
+}

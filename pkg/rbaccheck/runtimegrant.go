@@ -1,0 +1,141 @@
+package rbaccheck
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/component-helpers/auth/rbac/validation"
+	"sigs.k8s.io/yaml"
+)
+
+// The ConfigMap convention by which a chart declares the rules a program grants at runtime.
+const (
+	RuntimeRulesLabel    = "workload-rbac.io/runtime-rules" // "true"
+	GrantedByAnnotation  = "workload-rbac.io/granted-by"    // the granting ServiceAccount, in the ConfigMap's namespace
+	NamespacesAnnotation = "workload-rbac.io/namespaces"    // "a,b" or "*" for every namespace
+	RuntimeRulesKey      = "rules.yaml"                     // a YAML list of PolicyRules
+	AllNamespaces        = "*"
+)
+
+// RuntimeGrant declares that Grantor creates Roles with Rules (and RoleBindings to them) in each of
+// Namespaces at runtime. Kubernetes' escalation prevention rejects such a Role unless the grantor holds
+// every rule in that namespace, so the grant is only safe to ship when CheckRuntimeGrant finds nothing.
+type RuntimeGrant struct {
+	Grantor    ServiceAccountRef
+	Namespaces []string // AllNamespaces means any namespace: the rules must be held cluster-wide
+	Rules      []rbacv1.PolicyRule
+	Source     string // where it was declared, e.g. "ConfigMap ops/rel-operator-registry-api-rules"
+}
+
+// RuntimeGrantsFromObjects reads runtime grants from ConfigMaps labelled workload-rbac.io/runtime-rules,
+// skipping malformed ones (see RuntimeGrantsFromObjectsWithErrors).
+func RuntimeGrantsFromObjects(objs []runtime.Object) []RuntimeGrant {
+	g, _ := RuntimeGrantsFromObjectsWithErrors(objs)
+	return g
+}
+
+// RuntimeGrantsFromObjectsWithErrors reads runtime grants and says what is wrong with malformed ones.
+func RuntimeGrantsFromObjectsWithErrors(objs []runtime.Object) ([]RuntimeGrant, []string) {
+	var out []RuntimeGrant
+	var errs []string
+	for _, o := range objs {
+		cm, ok := o.(*corev1.ConfigMap)
+		if !ok || cm.Labels[RuntimeRulesLabel] != "true" {
+			continue
+		}
+		src := "ConfigMap " + cm.Namespace + "/" + cm.Name
+		grantor := cm.Annotations[GrantedByAnnotation]
+		nss := cm.Annotations[NamespacesAnnotation]
+		var rules []rbacv1.PolicyRule
+		err := yaml.UnmarshalStrict([]byte(cm.Data[RuntimeRulesKey]), &rules)
+		switch {
+		case grantor == "":
+			errs = append(errs, src+": no "+GrantedByAnnotation+" annotation: name the ServiceAccount that creates the Roles")
+		case nss == "":
+			errs = append(errs, src+": no "+NamespacesAnnotation+" annotation: list the namespaces, or \"*\"")
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("%s: data %s is not a list of PolicyRules: %v", src, RuntimeRulesKey, err))
+		default:
+			var list []string
+			for _, n := range strings.Split(nss, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					list = append(list, n)
+				}
+			}
+			out = append(out, RuntimeGrant{Grantor: ServiceAccountRef{cm.Namespace, grantor}, Namespaces: list, Rules: rules, Source: src})
+		}
+	}
+	return out, errs
+}
+
+// Covers reports whether owner's rules cover every permission in servant's (Kubernetes' own check,
+// k8s.io/component-helpers/auth/rbac/validation), and which broken-down rules are missing.
+func Covers(owner, servant []rbacv1.PolicyRule) (bool, []rbacv1.PolicyRule) {
+	return validation.Covers(owner, servant)
+}
+
+// manageRBAC is what creating a Role and a RoleBinding takes, beyond holding the Role's rules.
+var manageRBAC = rbacv1.PolicyRule{APIGroups: []string{rbacv1.GroupName}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"create"}}
+
+// CheckRuntimeGrant proves that the grantor holds the grant's rules, and create on roles and
+// rolebindings, in every namespace of the grant ("*": cluster-wide). Each gap is a violation that lists
+// the missing permissions.
+func (m *Model) CheckRuntimeGrant(g RuntimeGrant) []Violation {
+	var out []Violation
+	need := append(append([]rbacv1.PolicyRule{}, g.Rules...), manageRBAC)
+	nss := append([]string{}, g.Namespaces...)
+	sort.Strings(nss)
+	for _, ns := range nss {
+		scope, where := ns, "in namespace "+ns
+		if ns == AllNamespaces {
+			scope, where = "", "cluster-wide (it grants in every namespace)"
+		}
+		ok, missing := Covers(m.RulesFor(g.Grantor.AsSubject(), scope), need)
+		if ok {
+			continue
+		}
+		out = append(out, Violation{
+			Check: "runtime-coverage", Severity: Error, Object: g.Source,
+			Message: fmt.Sprintf("ServiceAccount %s creates Roles %s but does not hold %s there; Kubernetes will reject them (\"attempting to grant RBAC permissions not currently held\")",
+				g.Grantor, where, describeRules(missing)),
+			Fix: "add the missing permissions to the ServiceAccount's own rules in that scope, or remove them from the rules it grants",
+		})
+	}
+	return out
+}
+
+func describeRules(rules []rbacv1.PolicyRule) string {
+	parts := make([]string, 0, len(rules))
+	for _, r := range rules {
+		parts = append(parts, ruleString(r))
+	}
+	sort.Strings(parts)
+	if len(parts) > 6 {
+		parts = append(parts[:6], fmt.Sprintf("and %d more", len(parts)-6))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func ruleString(r rbacv1.PolicyRule) string {
+	if len(r.NonResourceURLs) > 0 {
+		return strings.Join(r.Verbs, ",") + " " + strings.Join(r.NonResourceURLs, ",")
+	}
+	var res []string
+	for _, g := range r.APIGroups {
+		for _, x := range r.Resources {
+			if g != "" {
+				x += "." + g
+			}
+			res = append(res, x)
+		}
+	}
+	s := strings.Join(r.Verbs, ",") + " " + strings.Join(res, ",")
+	if len(r.ResourceNames) > 0 {
+		s += " [" + strings.Join(r.ResourceNames, ",") + "]"
+	}
+	return s
+}
