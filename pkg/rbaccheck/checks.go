@@ -38,7 +38,7 @@ type Violation struct {
 }
 
 func (v Violation) String() string {
-	return fmt.Sprintf("%s [%s] %s: %s (fix: %s)", v.Severity, v.Check, v.Object, v.Message, v.Fix)
+	return fmt.Sprintf("%s [%s] %s (fix: %s)", v.Severity, v.Check, v.Message, v.Fix)
 }
 
 // Check is one analysis over a model. Add your own next to DefaultChecks.

@@ -238,7 +238,24 @@ func ParseRequest(verb, resource, namespace string) Request {
 		return r
 	}
 	res, sub, _ := strings.Cut(resource, "/")
-	name, group, _ := strings.Cut(res, ".")
+	name, group, qualified := strings.Cut(res, ".")
+	if !qualified {
+		group = builtinGroups[name] // as kubectl resolves "roles" through discovery
+	}
 	r.Resource, r.APIGroup, r.Subresource = name, group, sub
 	return r
+}
+
+// builtinGroups maps built-in resources outside the core group to their API group, so an unqualified
+// resource name resolves offline the way kubectl resolves it against a cluster.
+var builtinGroups = map[string]string{
+	"deployments": "apps", "statefulsets": "apps", "daemonsets": "apps", "replicasets": "apps", "controllerrevisions": "apps",
+	"jobs": "batch", "cronjobs": "batch",
+	"roles": rbacv1.GroupName, "rolebindings": rbacv1.GroupName, "clusterroles": rbacv1.GroupName, "clusterrolebindings": rbacv1.GroupName,
+	"leases": "coordination.k8s.io", "ingresses": "networking.k8s.io", "networkpolicies": "networking.k8s.io", "ingressclasses": "networking.k8s.io",
+	"customresourcedefinitions": "apiextensions.k8s.io", "storageclasses": "storage.k8s.io", "csidrivers": "storage.k8s.io",
+	"validatingwebhookconfigurations": "admissionregistration.k8s.io", "mutatingwebhookconfigurations": "admissionregistration.k8s.io",
+	"certificatesigningrequests": "certificates.k8s.io", "horizontalpodautoscalers": "autoscaling", "poddisruptionbudgets": "policy",
+	"priorityclasses": "scheduling.k8s.io", "endpointslices": "discovery.k8s.io", "tokenreviews": "authentication.k8s.io",
+	"subjectaccessreviews": "authorization.k8s.io", "selfsubjectaccessreviews": "authorization.k8s.io",
 }

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+)
+
+func cmdCheck(args []string, out io.Writer) (int, error) {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	output := fs.String("output", "table", "table, json or junit")
+	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
+	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
+	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
+	var suppress multi
+	fs.Var(&suppress, "suppress", "check ID to skip; repeatable")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if *output != "table" && *output != "json" && *output != "junit" {
+		return 0, usageError{fmt.Sprintf("--output %q: use table, json or junit", *output)}
+	}
+	spec, err := c.buildSpec(pos)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range suppress {
+		if spec.Checks.Suppress == nil {
+			spec.Checks.Suppress = map[string]string{}
+		}
+		spec.Checks.Suppress[id] = "--suppress"
+	}
+	start := time.Now()
+	ch, err := chartrender.Load(spec.ChartPath())
+	if err != nil {
+		return 0, err
+	}
+	combos, err := matrix.Expand(spec)
+	if err != nil {
+		return 0, err
+	}
+	outcomes := matrix.Render(context.Background(), ch, combos, *parallel)
+	reports := make([]matrix.Report, len(outcomes))
+	failed := 0
+	for i, o := range outcomes {
+		reports[i] = spec.Checks.Evaluate(o)
+		if reports[i].Errors() > 0 {
+			failed++
+		}
+	}
+	elapsed := time.Since(start)
+	switch *output {
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "combinations": reports, "failed": failed}); err != nil {
+			return 0, err
+		}
+	case "junit":
+		if err := writeJUnit(out, ch.Name(), reports, elapsed); err != nil {
+			return 0, err
+		}
+	default:
+		writeTable(out, ch.Name(), reports, *whoCan, *quiet, elapsed)
+	}
+	if failed > 0 {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, quiet bool, elapsed time.Duration) {
+	expected, warnings := 0, 0
+	for _, r := range reports {
+		status := "PASS"
+		switch {
+		case r.Errors() > 0:
+			status = "FAIL"
+		case r.Expected != "":
+			status = "REJECTED"
+			expected++
+		}
+		warnings += len(r.Violations) - r.Errors()
+		if quiet && len(r.Violations) == 0 {
+			continue
+		}
+		detail := fmt.Sprintf("objects=%d errors=%d warnings=%d", r.Objects, r.Errors(), len(r.Violations)-r.Errors())
+		if r.Expected != "" {
+			detail = "fails as required: " + r.Expected
+		}
+		fmt.Fprintf(out, "%-8s %s: %s\n", status, r.Name, detail)
+		for _, v := range r.Violations {
+			fmt.Fprintf(out, "         %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
+		}
+		if whoCan && r.Model != nil {
+			for _, line := range strings.Split(strings.TrimRight(r.Model.WhoCan().String(), "\n"), "\n") {
+				fmt.Fprintf(out, "         %s\n", line)
+			}
+		}
+	}
+	failed := 0
+	for _, r := range reports {
+		if r.Errors() > 0 {
+			failed++
+		}
+	}
+	fmt.Fprintf(out, "%s: %d combinations checked in %s (%.0f/s): %d passed, %d failed, %d rejected as required, %d warnings\n",
+		chart, len(reports), elapsed.Round(time.Millisecond), float64(len(reports))/elapsed.Seconds(), len(reports)-failed-expected, failed, expected, warnings)
+}
+
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Time     float64     `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name    string        `xml:"name,attr"`
+	Class   string        `xml:"classname,attr"`
+	Failure *junitFailure `xml:"failure,omitempty"`
+	Output  string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(out io.Writer, chart string, reports []matrix.Report, elapsed time.Duration) error {
+	s := junitSuite{Name: "rbac-matrix " + chart, Tests: len(reports), Time: elapsed.Seconds()}
+	for _, r := range reports {
+		c := junitCase{Name: r.Name, Class: chart}
+		var lines []string
+		for _, v := range r.Violations {
+			lines = append(lines, v.String())
+		}
+		if r.Errors() > 0 {
+			s.Failures++
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%d RBAC violations", r.Errors()), Text: strings.Join(lines, "\n")}
+		} else if len(lines) > 0 {
+			c.Output = strings.Join(lines, "\n")
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	if _, err := io.WriteString(out, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(out)
+	enc.Indent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	_, err := io.WriteString(out, "\n")
+	return err
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+)
+
+// multi collects a repeated flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, " ") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// common are the flags that say which chart and release to render.
+type common struct {
+	spec, release, namespace string
+	sets, axes               multi
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
+	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
+	fs.StringVar(&c.namespace, "namespace", "", "release namespace(s), comma-separated: more than one is an axis")
+	fs.StringVar(&c.namespace, "n", "", "shorthand for --namespace")
+	fs.Var(&c.sets, "set", "PATH=VALUE (YAML), fixed for every combination; repeatable")
+	fs.Var(&c.axes, "axis", "PATH=V1,V2 or PATH=[yaml list of values]: an axis of the matrix; repeatable")
+}
+
+// parse parses args, allowing flags after positional arguments (as helm does).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// buildSpec merges the spec file (if any) with the command-line chart, axes and fixed values.
+func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
+	spec := &matrix.Spec{}
+	if c.spec != "" {
+		s, err := matrix.LoadSpec(c.spec)
+		if err != nil {
+			return nil, err
+		}
+		spec = s
+	}
+	if len(positional) > 1 {
+		return nil, usageError{fmt.Sprintf("one chart at a time, got %v", positional)}
+	}
+	if len(positional) == 1 {
+		spec.Chart, spec.Dir = positional[0], ""
+	}
+	if spec.Chart == "" {
+		return nil, usageError{"no chart: give CHART or --spec FILE"}
+	}
+	if c.release != "" {
+		spec.Release.Name = c.release
+	}
+	if nss := strings.Split(c.namespace, ","); c.namespace != "" {
+		if len(nss) == 1 {
+			spec.Release.Namespace = nss[0]
+		} else {
+			spec.Axes = append(spec.Axes, matrix.Axis{Namespace: nss})
+		}
+	}
+	for _, a := range c.axes {
+		path, vals, ok := strings.Cut(a, "=")
+		if !ok || path == "" {
+			return nil, usageError{fmt.Sprintf("--axis %q: want PATH=V1,V2 or PATH=[...]", a)}
+		}
+		var values []interface{}
+		if strings.HasPrefix(strings.TrimSpace(vals), "[") {
+			if err := yaml.Unmarshal([]byte(vals), &values); err != nil {
+				return nil, usageError{fmt.Sprintf("--axis %s: %v", path, err)}
+			}
+		} else {
+			for _, v := range strings.Split(vals, ",") {
+				values = append(values, scalar(v))
+			}
+		}
+		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: values})
+	}
+	for _, s := range c.sets {
+		path, v, ok := strings.Cut(s, "=")
+		if !ok || path == "" {
+			return nil, usageError{fmt.Sprintf("--set %q: want PATH=VALUE", s)}
+		}
+		var val interface{}
+		if err := yaml.Unmarshal([]byte(v), &val); err != nil {
+			return nil, usageError{fmt.Sprintf("--set %s: %v", path, err)}
+		}
+		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: []interface{}{val}})
+	}
+	return spec, spec.Validate()
+}
+
+func scalar(v string) interface{} {
+	var x interface{}
+	if err := yaml.Unmarshal([]byte(v), &x); err != nil || x == nil {
+		return v
+	}
+	return x
+}

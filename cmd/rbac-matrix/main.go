@@ -1,0 +1,64 @@
+// Command rbac-matrix renders a Helm chart over every combination of a values matrix, in-process, and
+// checks the RBAC of each: orphaned bindings, roles and ServiceAccounts, scope leaks, runtime escalation
+// gaps and risky grants. It exits 1 when any combination has an error-level violation.
+//
+//	rbac-matrix check --spec tests/matrix/operator.yaml
+//	rbac-matrix check charts/operator --axis rbac.namespaceScoped=false,true --axis 'rbac.watchNamespaces=[[],[a]]'
+//	rbac-matrix check --spec tests/matrix/operator.yaml --output junit > report.xml
+//	rbac-matrix who-can charts/operator --set rbac.namespaceScoped=true -n team-a
+//	rbac-matrix can-i charts/operator --as operators/rel-operator create roles -n team-a
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  rbac-matrix check   [--spec FILE] [CHART] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
+                      [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
+  rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
+  rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
+  rbac-matrix checks  (list the built-in checks)
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	code := 0
+	switch args[0] {
+	case "check":
+		code, err = cmdCheck(args[1:], stdout)
+	case "who-can":
+		err = cmdWhoCan(args[1:], stdout)
+	case "can-i":
+		code, err = cmdCanI(args[1:], stdout)
+	case "checks":
+		err = cmdChecks(stdout)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "rbac-matrix:", err)
+		if _, ok := err.(usageError); ok {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return 1
+	}
+	return code
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }

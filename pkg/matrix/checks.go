@@ -1,0 +1,150 @@
+package matrix
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
+)
+
+// CheckConfig is the `checks:` section of a spec: what the chart promises, so the tool can hold each
+// combination to it. In YAML:
+//
+//	checks:
+//	  suppress: {workload-create: "the operator runs registry Deployments"}
+//	  externalServiceAccounts: [kube-system/external-dns]
+//	  builtinClusterRoles: [view]
+//	  namespaceScoped:                 # combinations that must render nothing cluster-scoped
+//	    - when: {rbac.namespaceScoped: true}
+//	      namespacesFrom: [rbac.watchNamespaces]   # allowed besides the release namespace
+//	  expectFailures:                  # invalid combinations and the message they must fail with
+//	    - when: {rbac.namespaceScoped: true, registryAPI.clusterScoped: true}
+//	      message: "cannot be combined with registryAPI.clusterScoped=true"
+type CheckConfig struct {
+	Suppress                map[string]string `json:"suppress,omitempty"`
+	ExternalServiceAccounts []string          `json:"externalServiceAccounts,omitempty"`
+	BuiltinClusterRoles     []string          `json:"builtinClusterRoles,omitempty"`
+	NamespaceScoped         []ScopeRule       `json:"namespaceScoped,omitempty"`
+	ExpectFailures          []ExpectFailure   `json:"expectFailures,omitempty"`
+}
+
+// ScopeRule declares the combinations (matching When) that must stay inside the release namespace and
+// the namespaces listed in the values paths NamespacesFrom.
+type ScopeRule struct {
+	When           map[string]interface{} `json:"when"`
+	NamespacesFrom []string               `json:"namespacesFrom,omitempty"`
+}
+
+// ExpectFailure declares the combinations (matching When) that must fail to render with Message.
+type ExpectFailure struct {
+	When    map[string]interface{} `json:"when"`
+	Message string                 `json:"message"`
+}
+
+// Matches reports whether every path in when is set to the given value in the combination.
+func (c Combination) Matches(when map[string]interface{}) bool {
+	for path, want := range when {
+		got, ok := c.Setting(path)
+		if !ok || !reflect.DeepEqual(normalize(got), normalize(want)) {
+			return false
+		}
+	}
+	return true
+}
+
+func normalize(v interface{}) interface{} {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case []string:
+		out := make([]interface{}, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out
+	}
+	return v
+}
+
+// Report is the verdict on one combination.
+type Report struct {
+	Combination Combination           `json:"-"`
+	Name        string                `json:"combination"`
+	Objects     int                   `json:"objects"`
+	Expected    string                `json:"expectedFailure,omitempty"` // the failure it had to and did give
+	Violations  []rbaccheck.Violation `json:"violations"`
+	Model       *rbaccheck.Model      `json:"-"`
+}
+
+// Errors counts the violations of severity error.
+func (r Report) Errors() int { return len(rbaccheck.Errors(r.Violations)) }
+
+// ModelOptions turns the config into the model options for one combination.
+func (cfg CheckConfig) ModelOptions() rbaccheck.ModelOptions {
+	opts := rbaccheck.ModelOptions{Suppress: cfg.Suppress}
+	if len(cfg.BuiltinClusterRoles) > 0 {
+		opts.BuiltinClusterRoles = rbaccheck.DefaultBuiltinClusterRoles()
+		for _, n := range cfg.BuiltinClusterRoles {
+			if _, ok := opts.BuiltinClusterRoles[n]; !ok {
+				opts.BuiltinClusterRoles[n] = nil
+			}
+		}
+	}
+	for _, s := range cfg.ExternalServiceAccounts {
+		ns, name, _ := strings.Cut(s, "/")
+		opts.ExternalServiceAccounts = append(opts.ExternalServiceAccounts, rbaccheck.ServiceAccountRef{Namespace: ns, Name: name})
+	}
+	return opts
+}
+
+// Evaluate holds one outcome to the config: expected failures must happen with their message, any
+// other render error is a violation, and a rendering runs the default checks, any extra checks, and the
+// scope check where a ScopeRule matches.
+func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
+	r := Report{Combination: o.Combination, Name: o.Combination.Name()}
+	for _, ef := range cfg.ExpectFailures {
+		if !o.Combination.Matches(ef.When) {
+			continue
+		}
+		switch {
+		case o.Err == nil:
+			r.Violations = append(r.Violations, rbaccheck.Violation{Check: "expected-failure", Severity: rbaccheck.Error, Object: "values",
+				Message: fmt.Sprintf("this combination must fail with %q but rendered", ef.Message), Fix: "add the validation (template fail and values.schema.json)"})
+		case !strings.Contains(o.Err.Error(), ef.Message):
+			r.Violations = append(r.Violations, rbaccheck.Violation{Check: "expected-failure", Severity: rbaccheck.Error, Object: "values",
+				Message: fmt.Sprintf("this combination must fail with %q but failed with: %v", ef.Message, o.Err), Fix: "make the error name the keys and the fix"})
+		default:
+			r.Expected = ef.Message
+		}
+		return r
+	}
+	if o.Err != nil {
+		r.Violations = append(r.Violations, rbaccheck.Violation{Check: "render-error", Severity: rbaccheck.Error, Object: "values",
+			Message: o.Err.Error(), Fix: "fix the chart, or declare the combination under checks.expectFailures"})
+		return r
+	}
+	r.Objects = len(o.Result.Objects)
+	m := rbaccheck.NewModel(o.Result.Objects, cfg.ModelOptions())
+	checks := append(rbaccheck.DefaultChecks(), extra...)
+	for _, sr := range cfg.NamespaceScoped {
+		if o.Combination.Matches(sr.When) {
+			allowed := []string{o.Result.Namespace}
+			for _, p := range sr.NamespacesFrom {
+				if v, ok := o.Combination.Setting(p); ok {
+					if list, ok := v.([]interface{}); ok {
+						for _, x := range list {
+							allowed = append(allowed, fmt.Sprint(x))
+						}
+					}
+				}
+			}
+			checks = append(checks, rbaccheck.ScopeCheck(allowed))
+		}
+	}
+	r.Model = m
+	r.Violations = m.Run(checks...)
+	return r
+}
