@@ -61,8 +61,10 @@ controlplane: ## Build the pinned kube-apiserver and etcd from the Go module pro
 	bash scripts/controlplane/build.sh
 
 .PHONY: e2e
-e2e: tools controlplane ## End-to-end: install every mode on a real kube-apiserver and act as each ServiceAccount.
-	WORKLOAD_RBAC_E2E=1 go test -tags e2e -count=1 -timeout 20m ./tests/e2e/ ./pkg/controlplane/
+e2e: controlplane ## End-to-end: install every mode on a real kube-apiserver and act as each ServiceAccount.
+	@set -o pipefail; WORKLOAD_RBAC_E2E=1 go test -tags e2e -count=1 -v -timeout 20m ./pkg/controlplane/ ./tests/e2e/ 2>&1 \
+	  | grep -vE '^(=== (RUN|PAUSE|CONT)|    --- PASS)'
+
 
 .PHONY: e2e-kind
 e2e-kind: tools ## The same e2e assertions on a kind cluster (needs Docker; skips with the reason without it).
