@@ -30,6 +30,8 @@ test: verify lint test-unit e2e ## The test command: docs/schema drift, chart li
 .PHONY: test-unit
 test-unit: ## Go unit tests, the in-process flag-matrix tests of both charts, and example reports.
 	go vet ./...
+	go vet -tags e2e ./pkg/controlplane/ ./tests/e2e/
+	go vet -tags kind ./tests/e2e/
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: lint

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gruntwork-io/terratest/modules/helm"
+	tthelm "github.com/gruntwork-io/terratest/modules/helm"
 	"github.com/gruntwork-io/terratest/modules/k8s"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/kind/pkg/cluster"
+	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 )
 
 const kindClusterName = "workload-rbac-e2e"
@@ -29,8 +29,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "SKIP: e2e-kind: no Docker engine answers (`docker info`: %v: %.200s); kind needs one. `make e2e` runs the same suite on a local kube-apiserver.\n", err, out)
 		os.Exit(0)
 	}
-	provider := cluster.NewProvider()
-	if err := provider.Create(kindClusterName, cluster.CreateWithWaitForReady(3*time.Minute)); err != nil {
+	provider := kindcluster.NewProvider()
+	if err := provider.Create(kindClusterName, kindcluster.CreateWithWaitForReady(3*time.Minute)); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: e2e-kind: create kind cluster: %v\n", err)
 		os.Exit(1)
 	}
@@ -94,14 +94,14 @@ func (k *kindCluster) Version() string {
 // TestTerratestInstallsTheNamespaceScopedOperator is the terratest path users of kind know: helm
 // install by the CLI (terratest forks helm), then `kubectl auth can-i` as the operator's account.
 func TestTerratestInstallsTheNamespaceScopedOperator(t *testing.T) {
-	opts := &helm.Options{
+	opts := &tthelm.Options{
 		KubectlOptions: k8s.NewKubectlOptions("", kindKubeconfig, "tt-ops"),
 		SetValues:      map[string]string{"rbac.namespaceScoped": "true"},
 		ExtraArgs:      map[string][]string{"install": {"--create-namespace"}},
 	}
 	chartDir := filepath.Join(repoRoot(), "charts", "operator")
-	helm.Install(t, opts, chartDir, "tt")
-	defer helm.Delete(t, opts, "tt", true)
+	tthelm.Install(t, opts, chartDir, "tt")
+	defer tthelm.Delete(t, opts, "tt", true)
 	as := "--as=system:serviceaccount:tt-ops:tt-operator"
 	out, err := k8s.RunKubectlAndGetOutputE(t, opts.KubectlOptions, "auth", "can-i", "list", "configmaps", "-n", "tt-ops", as)
 	if err != nil || out != "yes" {
