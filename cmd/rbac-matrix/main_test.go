@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// Each fixture (written for these tests) reproduces one classic chart bug; the CLI must exit 1 and
+// name the check that catches it.
+func TestCheckCatchesEveryClassicBug(t *testing.T) {
+	cases := map[string][]string{
+		"static-orphan":      {"error [unused-serviceaccount] ServiceAccount ops/registry-api is rendered, but no pod template runs as it"},
+		"gated-binding":      {"error [orphaned-binding] ClusterRoleBinding apps-app references ClusterRole apps-app, which is not rendered", "warning [unbound-role] ClusterRole apps-app"},
+		"wide-runtime-grant": {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services; watch services there"},
+		"namespace-leak":     {"error [scope-leak] ClusterRole apps-app is cluster-scoped, but this combination is namespace-scoped"},
+		"risky-grants":       {"error [secrets-read]", "error [serviceaccount-token]", "error [pod-exec]", "error [wildcard]", "warning [automount-token]"},
+	}
+	for fixture, wants := range cases {
+		t.Run(fixture+" is caught", func(t *testing.T) {
+			code, out, errOut := runCLI(t, "check", "--spec", "../../tests/fixtures/"+fixture+"/matrix.yaml")
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			for _, w := range wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestOurChartsReportNoViolation(t *testing.T) {
+	for _, spec := range []string{"../../tests/matrix/operator.yaml", "../../tests/matrix/registry-server.yaml"} {
+		code, out, errOut := runCLI(t, "check", "--spec", spec, "--quiet")
+		if code != 0 || !strings.Contains(out, " 0 failed") {
+			t.Errorf("%s: exit %d\n%s%s", spec, code, out, errOut)
+		}
+	}
+}
+
+func TestCheckWithoutASpecAndMachineReadableOutput(t *testing.T) {
+	code, out, _ := runCLI(t, "check", "../../charts/operator", "--axis", "rbac.namespaceScoped=false,true", "--axis", "rbac.watchNamespaces=[[],[team-a]]", "--output", "json", "--suppress", "workload-create")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var doc struct {
+		Combinations []struct{ Combination string } `json:"combinations"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Combinations) != 4 {
+		t.Fatalf("json: %v, %d combinations", err, len(doc.Combinations))
+	}
+	code, out, _ = runCLI(t, "check", "--spec", "../../tests/fixtures/gated-binding/matrix.yaml", "--output", "junit")
+	var suite junitSuite
+	if err := xml.Unmarshal([]byte(out), &suite); err != nil || code != 1 || suite.Tests != 4 || suite.Failures != 1 {
+		t.Fatalf("junit: exit %d, err %v, %+v", code, err, suite)
+	}
+}
+
+func TestCanIAndWhoCan(t *testing.T) {
+	code, out, _ := runCLI(t, "can-i", "../../charts/operator", "-n", "ops", "--set", "rbac.namespaceScoped=true", "--as", "ops/release-operator", "list", "configmaps", "--in", "ops")
+	if code != 0 || !strings.HasPrefix(out, "yes (RoleBinding ops/release-operator grants Role release-operator)") {
+		t.Errorf("can-i in scope: exit %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "can-i", "../../charts/operator", "-n", "ops", "--set", "rbac.namespaceScoped=true", "--as", "ops/release-operator", "list", "configmaps")
+	if code != 1 || !strings.HasPrefix(out, "no") {
+		t.Errorf("can-i cluster-wide in namespace-scoped mode: exit %d %q", code, out)
+	}
+	_, out, _ = runCLI(t, "who-can", "../../charts/registry-server", "-n", "reg", "--set", "rbac.namespaceScoped=true")
+	if !strings.Contains(out, "ServiceAccount reg/release-registry-server  reg    services") {
+		t.Errorf("who-can:\n%s", out)
+	}
+}
+
+func TestBadInputGetsAClearError(t *testing.T) {
+	cases := map[string][]string{
+		"--output \"xml\": use table, json or junit":     {"check", "../../charts/operator", "--output", "xml"},
+		"no chart: give CHART or --spec FILE":            {"check"},
+		"--as \"nobody\": want NAMESPACE/SERVICEACCOUNT": {"can-i", "../../charts/operator", "--as", "nobody", "get", "pods"},
+		"unknown command \"frobnicate\"":                 {"frobnicate"},
+		"this command takes one combination":             {"who-can", "../../charts/operator", "--axis", "rbac.namespaceScoped=false,true"},
+	}
+	for want, args := range cases {
+		code, _, errOut := runCLI(t, args...)
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, code, errOut, want)
+		}
+	}
+	code, _, errOut := runCLI(t, "check", "../../charts/nonexistent")
+	if code != 1 || !strings.Contains(errOut, "load chart ../../charts/nonexistent") {
+		t.Errorf("missing chart: exit %d %q", code, errOut)
+	}
+}
