@@ -3,6 +3,7 @@ package chartrender
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -110,4 +111,26 @@ func TestKindAndKeyWorkForObjectsWithoutTypeMeta(t *testing.T) {
 	sa := &corev1.ServiceAccount{}
 	sa.Name, sa.Namespace = "x", "y"
 	require.Equal(t, "ServiceAccount/y/x", ObjectKey(sa))
+}
+
+// The cached schema validation must say exactly what Helm's own validation says.
+func TestSchemaErrorsAreHelmsOwnWords(t *testing.T) {
+	ch, err := Load("../../charts/operator")
+	require.NoError(t, err)
+	bad := []map[string]interface{}{
+		{"rbac": map[string]interface{}{"namespaceScoped": true}, "registryAPI": map[string]interface{}{"clusterScoped": true}},
+		{"rbac": map[string]interface{}{"watchNamespaces": []interface{}{"a", "a"}, "nope": 1}},
+		{"apiTokenExpirationSeconds": 5, "image": map[string]interface{}{"pullPolicy": "Sometimes"}},
+		{"serviceAccount": map[string]interface{}{"create": false}},
+	}
+	for _, vals := range bad {
+		_, ours := Render(ch, Options{Values: vals})
+		require.Error(t, ours)
+		c := clone(ch)
+		require.NoError(t, chartutil.ProcessDependenciesWithMerge(c, deepCopyMap(vals)))
+		_, helms := chartutil.ToRenderValues(c, deepCopyMap(vals), chartutil.ReleaseOptions{Name: "release", Namespace: "default"}, nil)
+		require.Error(t, helms)
+		// Several errors come in map order, in Helm too: compare the lines as sets.
+		require.ElementsMatch(t, strings.Split(helms.Error(), "\n"), strings.Split(ours.Error(), "\n"))
+	}
 }

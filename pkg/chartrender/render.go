@@ -1,6 +1,7 @@
 package chartrender
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -68,9 +69,22 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	}
 	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
 	relOpts := chartutil.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
-	top, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, opts.SkipSchemaValidation)
+	// Schema validation is Helm's, with each schema compiled once (schema.go); Helm's own path is used
+	// when a schema needs more than itself.
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, true)
 	if err != nil {
 		return nil, err
+	}
+	if !opts.SkipSchemaValidation {
+		coalesced := top["Values"].(chartutil.Values)
+		if err := validateValues(c, coalesced); err != nil {
+			if !errors.Is(err, errUseHelm) {
+				return nil, err
+			}
+			if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
+				return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
+			}
+		}
 	}
 	files, err := engine.Render(c, top)
 	if err != nil {

@@ -1,0 +1,94 @@
+package chartrender
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+)
+
+// Helm compiles values.schema.json on every render, which is most of a render's cost when one chart is
+// rendered hundreds of times. validateValues does what chartutil.ValidateAgainstSchema does — same
+// library, same draft handling, same error text — with each schema compiled once. A schema that
+// refers to anything outside itself (remote $ref) is left to Helm's own path.
+
+var schemas sync.Map // string(schema bytes) → *jsonschema.Schema, or error for "use Helm's path"
+
+const schemaURL = "file:///values.schema.json"
+
+func compiled(raw []byte) (*jsonschema.Schema, error) {
+	if v, ok := schemas.Load(string(raw)); ok {
+		if s, ok := v.(*jsonschema.Schema); ok {
+			return s, nil
+		}
+		return nil, v.(error)
+	}
+	s, err := compile(raw)
+	if err != nil {
+		schemas.Store(string(raw), err)
+		return nil, err
+	}
+	schemas.Store(string(raw), s)
+	return s, nil
+}
+
+func compile(raw []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	// Only this document: any other reference makes compilation fail, and Helm's path takes over.
+	c.UseLoader(jsonschema.SchemeURLLoader{})
+	if err := c.AddResource(schemaURL, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(schemaURL)
+}
+
+// validateValues returns Helm's schema error for vals (coalesced values of ch), or nil.
+func validateValues(ch *chart.Chart, vals map[string]interface{}) error {
+	var sb strings.Builder
+	if err := validateTree(ch, vals, &sb); err != nil {
+		return err
+	}
+	if sb.Len() > 0 {
+		return fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", sb.String())
+	}
+	return nil
+}
+
+var errUseHelm = errors.New("schema needs Helm's loader")
+
+func validateTree(ch *chart.Chart, vals map[string]interface{}, sb *strings.Builder) error {
+	if ch.Schema != nil {
+		s, err := compiled(ch.Schema)
+		if err != nil {
+			return errUseHelm
+		}
+		if err := s.Validate(chartutil.Values(vals).AsMap()); err != nil {
+			fmt.Fprintf(sb, "%s:\n", ch.Name())
+			sb.WriteString(strings.TrimPrefix(err.Error(), "jsonschema validation failed with '"+schemaURL+"#'\n") + "\n")
+		}
+	}
+	for _, sub := range ch.Dependencies() {
+		raw, ok := vals[sub.Name()]
+		if !ok || raw == nil {
+			continue
+		}
+		subVals, ok := raw.(map[string]interface{})
+		if !ok {
+			fmt.Fprintf(sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
+			continue
+		}
+		if err := validateTree(sub, subVals, sb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
