@@ -57,7 +57,7 @@ func ObjectKey(o runtime.Object) string {
 	return Kind(o) + "/" + m.GetNamespace() + "/" + m.GetName()
 }
 
-func decodeManifest(m releaseutil.Manifest, namespace string) ([]runtime.Object, error) {
+func decodeManifest(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
 	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(m.Content), nil, nil)
 	if err != nil {
 		if !runtime.IsNotRegisteredError(err) {
@@ -76,7 +76,7 @@ func decodeManifest(m releaseutil.Manifest, namespace string) ([]runtime.Object,
 	if acc.GetNamespace() == "" && !IsClusterScoped(obj) {
 		acc.SetNamespace(namespace) // as `helm install -n` would
 	}
-	return []runtime.Object{obj}, nil
+	return obj, nil
 }
 
 // ServiceAccountsOf returns the ServiceAccounts among objs.

@@ -100,19 +100,78 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 			delete(files, name)
 		}
 	}
-	_, manifests, err := releaseutil.SortManifests(files, caps.APIVersions, releaseutil.InstallOrder)
-	if err != nil {
+	if err := res.collect(files); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
-	for _, m := range manifests {
-		objs, err := decodeManifest(m, opts.Namespace)
-		if err != nil {
-			return nil, err
-		}
-		res.Objects = append(res.Objects, objs...)
-		res.Manifests = append(res.Manifests, m)
-	}
 	return res, nil
+}
+
+// collect splits the rendered files into documents, decodes each once, and orders them as Helm
+// installs them (releaseutil.InstallOrder by kind, then template path, then position). Unlike
+// releaseutil.SortManifests it does not parse each document a second time, and it keeps hooks: they
+// are objects the chart creates too.
+func (r *Result) collect(files map[string]string) error {
+	type doc struct {
+		m     releaseutil.Manifest
+		obj   runtime.Object
+		order int
+	}
+	rank := map[string]int{}
+	for i, k := range releaseutil.InstallOrder {
+		rank[k] = i
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		if !strings.HasPrefix(path.Base(name), "_") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var docs []doc
+	for _, name := range names {
+		split := releaseutil.SplitManifests(files[name])
+		keys := make([]string, 0, len(split))
+		for k := range split {
+			keys = append(keys, k)
+		}
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
+			content := split[k]
+			if strings.TrimSpace(content) == "" || isOnlyComments(content) {
+				continue
+			}
+			m := releaseutil.Manifest{Name: name, Content: content}
+			obj, err := decodeManifest(m, r.Namespace)
+			if err != nil {
+				return err
+			}
+			order, ok := rank[Kind(obj)]
+			if !ok {
+				order = len(rank)
+			}
+			docs = append(docs, doc{m, obj, order})
+		}
+	}
+	sort.SliceStable(docs, func(i, j int) bool {
+		if docs[i].order != docs[j].order {
+			return docs[i].order < docs[j].order
+		}
+		return docs[i].order == len(rank) && Kind(docs[i].obj) < Kind(docs[j].obj)
+	})
+	for _, d := range docs {
+		r.Objects = append(r.Objects, d.obj)
+		r.Manifests = append(r.Manifests, d.m)
+	}
+	return nil
+}
+
+func isOnlyComments(s string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			return false
+		}
+	}
+	return true
 }
 
 // Manifest joins the rendered documents as `helm template` prints them.

@@ -28,10 +28,12 @@ Usage: rules:
 {{- with $r.why }}
 # {{ . }}
 {{- end }}
-{{- $clean := dict -}}
+{{- $lead := "- " }}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" }}
-{{- if hasKey $r $field }}{{ $_ := set $clean $field (get $r $field) }}{{ end }}
+{{- if hasKey $r $field }}
+{{ $lead }}{{ $field }}: {{ get $r $field | toJson }}
+{{- $lead = "  " }}
 {{- end }}
-{{ toYaml (list $clean) }}
+{{- end }}
 {{- end }}
 {{- end -}}
