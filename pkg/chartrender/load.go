@@ -101,6 +101,10 @@ func deepCopyMap(m map[string]interface{}) map[string]interface{} {
 	return out
 }
 
+// DeepCopyValue copies a values tree (maps of string to any, lists, scalars), so that a rendering
+// or a matrix combination never shares a map or list with another.
+func DeepCopyValue(v interface{}) interface{} { return deepCopyValue(v) }
+
 func deepCopyValue(v interface{}) interface{} {
 	switch x := v.(type) {
 	case map[string]interface{}:

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 )
 
 // Combination is one point of the matrix: its settings (for naming), the release and the values.
@@ -131,20 +133,4 @@ func mergeMaps(dst, src map[string]interface{}) map[string]interface{} {
 	return out
 }
 
-func deepCopy(v interface{}) interface{} {
-	switch x := v.(type) {
-	case map[string]interface{}:
-		out := make(map[string]interface{}, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []interface{}:
-		out := make([]interface{}, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
+func deepCopy(v interface{}) interface{} { return chartrender.DeepCopyValue(v) }
