@@ -19,11 +19,12 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 // name the check that catches it.
 func TestCheckCatchesEveryClassicBug(t *testing.T) {
 	cases := map[string][]string{
-		"static-orphan":      {"error [unused-serviceaccount] ServiceAccount ops/registry-api is rendered, but no pod template runs as it"},
-		"gated-binding":      {"error [orphaned-binding] ClusterRoleBinding apps-app references ClusterRole apps-app, which is not rendered", "warning [unbound-role] ClusterRole apps-app"},
-		"wide-runtime-grant": {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services; watch services there"},
-		"namespace-leak":     {"error [scope-leak] ClusterRole apps-app is cluster-scoped, but this combination is namespace-scoped"},
-		"risky-grants":       {"error [secrets-read]", "error [serviceaccount-token]", "error [pod-exec]", "error [wildcard]", "warning [automount-token]"},
+		"static-orphan":          {"error [unused-serviceaccount] ServiceAccount ops/registry-api is rendered, but no pod template runs as it"},
+		"gated-binding":          {"error [orphaned-binding] ClusterRoleBinding apps-app references ClusterRole apps-app, which is not rendered", "warning [unbound-role] ClusterRole apps-app"},
+		"wide-runtime-grant":     {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services; watch services there"},
+		"declared-runtime-grant": {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services there"},
+		"namespace-leak":         {"error [scope-leak] ClusterRole apps-app is cluster-scoped, but this combination is namespace-scoped"},
+		"risky-grants":           {"error [secrets-read]", "error [serviceaccount-token]", "error [pod-exec]", "error [wildcard]", "warning [automount-token]"},
 	}
 	for fixture, wants := range cases {
 		t.Run(fixture+" is caught", func(t *testing.T) {

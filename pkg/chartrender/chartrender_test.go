@@ -134,3 +134,29 @@ func TestSchemaErrorsAreHelmsOwnWords(t *testing.T) {
 		require.ElementsMatch(t, strings.Split(helms.Error(), "\n"), strings.Split(ours.Error(), "\n"))
 	}
 }
+
+func TestAFileDependencySourceWinsOverAStaleVendoredCopy(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"app/templates", "app/charts", "lib/templates"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
+	}
+	for name, body := range map[string]string{
+		"lib/Chart.yaml":        "apiVersion: v2\nname: lib\ntype: library\nversion: 0.1.0\n",
+		"lib/templates/_x.tpl":  `{{- define "lib.x" -}}fresh{{- end -}}`,
+		"app/Chart.yaml":        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n",
+		"app/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {v: {{ include \"lib.x\" . }}}\n",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	lib, err := Load(filepath.Join(dir, "lib"))
+	require.NoError(t, err)
+	lib.Templates[0].Data = []byte(`{{- define "lib.x" -}}stale{{- end -}}`)
+	_, err = chartutil.Save(lib, filepath.Join(dir, "app", "charts"))
+	require.NoError(t, err)
+	ch, err := Load(filepath.Join(dir, "app"))
+	require.NoError(t, err)
+	require.Len(t, ch.Dependencies(), 1)
+	res, err := Render(ch, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "fresh", ConfigMapsOf(res.Objects)[0].Data["v"])
+}

@@ -15,9 +15,10 @@ import (
 )
 
 // Load reads the chart at path (a directory or a .tgz). Every dependency declared in Chart.yaml with a
-// file:// repository that is not vendored under charts/ is loaded from that path (relative to the
-// chart directory), recursively, so a chart and its library can be tested straight from a checkout
-// without `helm dependency build`. A missing dependency from any other repository is an error that
+// file:// repository is loaded from that path (relative to the chart directory), recursively, so a
+// chart and its library are tested straight from a checkout without `helm dependency build` — and a
+// stale copy vendored under charts/ never hides a change to the library (when the path exists it wins;
+// otherwise the vendored copy is used). A missing dependency from any other repository is an error that
 // says how to vendor it.
 func Load(path string) (*chart.Chart, error) {
 	ch, err := loader.Load(path)
@@ -42,15 +43,25 @@ func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) erro
 	visiting[abs] = true
 	defer delete(visiting, abs)
 
-	present := map[string]bool{}
+	present := map[string]*chart.Chart{}
 	for _, d := range ch.Dependencies() {
-		present[d.Name()] = true
+		present[d.Name()] = d
 	}
 	for _, dep := range ch.Metadata.Dependencies {
-		if present[dep.Name] {
-			continue
+		local := strings.HasPrefix(dep.Repository, "file://")
+		if vendored := present[dep.Name]; vendored != nil {
+			if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))); !local || err != nil {
+				continue // vendored, and no source to prefer
+			}
+			kept := []*chart.Chart{}
+			for _, d := range ch.Dependencies() {
+				if d != vendored {
+					kept = append(kept, d)
+				}
+			}
+			ch.SetDependencies(kept...)
 		}
-		if !strings.HasPrefix(dep.Repository, "file://") {
+		if !local {
 			return fmt.Errorf("chart %s: dependency %s (%s) is not vendored under charts/: run `helm dependency build %s`",
 				ch.Name(), dep.Name, dep.Repository, dir)
 		}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
@@ -27,6 +29,18 @@ type CheckConfig struct {
 	BuiltinClusterRoles     []string          `json:"builtinClusterRoles,omitempty"`
 	NamespaceScoped         []ScopeRule       `json:"namespaceScoped,omitempty"`
 	ExpectFailures          []ExpectFailure   `json:"expectFailures,omitempty"`
+	RuntimeGrants           []RuntimeGrant    `json:"runtimeGrants,omitempty"`
+}
+
+// RuntimeGrant declares, for charts that do not render a runtime-rules ConfigMap, that a
+// ServiceAccount creates Roles with Rules at runtime, in Namespaces and in the namespaces listed by the
+// values paths NamespacesFrom (neither: every namespace). Grantor is NAME (in the release namespace) or
+// NAMESPACE/NAME. The runtime-coverage check proves the grantor holds the rules there.
+type RuntimeGrant struct {
+	Grantor        string              `json:"grantor"`
+	Namespaces     []string            `json:"namespaces,omitempty"`
+	NamespacesFrom []string            `json:"namespacesFrom,omitempty"`
+	Rules          []rbacv1.PolicyRule `json:"rules"`
 }
 
 // ScopeRule declares the combinations (matching When) that must stay inside the release namespace and
@@ -127,24 +141,43 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 		return r
 	}
 	r.Objects = len(o.Result.Objects)
-	m := rbaccheck.NewModel(o.Result.Objects, cfg.ModelOptions())
+	opts := cfg.ModelOptions()
+	for _, g := range cfg.RuntimeGrants {
+		ns, name, ok := strings.Cut(g.Grantor, "/")
+		if !ok {
+			ns, name = o.Result.Namespace, g.Grantor
+		}
+		nss := append(append([]string{}, g.Namespaces...), valueList(o.Combination, g.NamespacesFrom)...)
+		if len(nss) == 0 {
+			nss = []string{rbaccheck.AllNamespaces}
+		}
+		opts.RuntimeGrants = append(opts.RuntimeGrants, rbaccheck.RuntimeGrant{Grantor: rbaccheck.ServiceAccountRef{Namespace: ns, Name: name},
+			Namespaces: nss, Rules: g.Rules, Source: "spec runtimeGrants (" + g.Grantor + ")"})
+	}
+	m := rbaccheck.NewModel(o.Result.Objects, opts)
 	checks := append(rbaccheck.DefaultChecks(), extra...)
 	for _, sr := range cfg.NamespaceScoped {
 		if o.Combination.Matches(sr.When) {
-			allowed := []string{o.Result.Namespace}
-			for _, p := range sr.NamespacesFrom {
-				if v, ok := o.Combination.Setting(p); ok {
-					if list, ok := v.([]interface{}); ok {
-						for _, x := range list {
-							allowed = append(allowed, fmt.Sprint(x))
-						}
-					}
-				}
-			}
+			allowed := append([]string{o.Result.Namespace}, valueList(o.Combination, sr.NamespacesFrom)...)
 			checks = append(checks, rbaccheck.ScopeCheck(allowed))
 		}
 	}
 	r.Model = m
 	r.Violations = m.Run(checks...)
 	return r
+}
+
+// valueList gathers the strings of the list values at the given paths of a combination.
+func valueList(c Combination, paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if v, ok := c.Setting(p); ok {
+			if list, ok := v.([]interface{}); ok {
+				for _, x := range list {
+					out = append(out, fmt.Sprint(x))
+				}
+			}
+		}
+	}
+	return out
 }

@@ -39,7 +39,7 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- range $field := list "apiGroups" "resources" "verbs" "resourceNames" "nonResourceURLs" -}}
 {{- if has "*" (get $r $field | default list) -}}
-{{- fail (printf "workload-rbac: %s.%s contains the wildcard \"*\": list each %s explicitly (least privilege)" $where $field $field) -}}
+{{- fail (printf "workload-rbac: %s.%s contains the wildcard \"*\": list each one explicitly (least privilege)" $where $field) -}}
 {{- end -}}
 {{- end -}}
 {{- range $verb := $r.verbs -}}
