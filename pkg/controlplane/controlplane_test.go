@@ -71,8 +71,14 @@ func TestServiceAccountTokensAreAuthorizedByRBAC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !canList() {
-		t.Fatal("after the RoleBinding the ServiceAccount still may not list configmaps")
+	// The RBAC authorizer reads bindings from informer caches: the grant is seen a moment after the
+	// write, not at once. Asking once right away is a race (it failed CI once).
+	deadline := time.Now().Add(10 * time.Second)
+	for !canList() {
+		if time.Now().After(deadline) {
+			t.Fatal("10s after the RoleBinding the ServiceAccount still may not list configmaps")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if _, err := sa.CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{}); err != nil {
 		t.Fatalf("real list as the ServiceAccount: %v", err)

@@ -22,8 +22,28 @@ import (
 )
 
 // accessChecks counts every question put to the API server as a ServiceAccount (SelfSubjectAccessReviews
-// and real calls), for the summary the suite prints.
-var accessChecks atomic.Int64
+// and real calls), for the summary the suite prints; settleRetries counts the questions asked again
+// because the server had not yet caught up with a change (see eventually).
+var accessChecks, settleRetries atomic.Int64
+
+// settleTimeout bounds how long an answer may lag behind a change Helm just made. kube-apiserver's RBAC
+// authorizer reads Roles and bindings from informer caches, so a grant or revocation is seen a few
+// milliseconds after the write that made it: asking once, right after `helm install`, is a race (it
+// failed CI once). An answer that is still wrong after settleTimeout is a real failure.
+const settleTimeout = 10 * time.Second
+
+// eventually calls check until it returns true or settleTimeout passes, and reports whether it did.
+func eventually(check func() bool) bool {
+	deadline := time.Now().Add(settleTimeout)
+	for !check() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		settleRetries.Add(1)
+		time.Sleep(100 * time.Millisecond)
+	}
+	return true
+}
 
 // actAs returns a clientset authenticated with a real, short-lived token of the ServiceAccount
 // (TokenRequest), not impersonation: the server authenticates and authorizes it like a pod's token.
@@ -129,23 +149,40 @@ func probesFor(rules []rbacv1.PolicyRule, namespaces []string) []probe {
 // offline model of the rendered RBAC. Returns how many probes the server allowed.
 func expectMatchesModel(t testing.TB, cs kubernetes.Interface, model *rbaccheck.Model, sa rbaccheck.ServiceAccountRef, probes []probe) int {
 	t.Helper()
-	granted := 0
-	var mismatches []string
-	for _, p := range probes {
-		got := allowed(t, cs, p)
-		want, _ := model.CanI(sa.AsSubject(), rbaccheck.Request{
+	wants := make([]bool, len(probes))
+	gots := make([]bool, len(probes))
+	pending := make([]int, len(probes))
+	for i, p := range probes {
+		wants[i], _ = model.CanI(sa.AsSubject(), rbaccheck.Request{
 			Verb: p.verb, APIGroup: p.group, Resource: p.resource, Subresource: p.subresource, Namespace: p.namespace,
 		})
-		if got != want {
-			mismatches = append(mismatches, fmt.Sprintf("%s: server says %v, the rendered RBAC says %v", p, got, want))
+		pending[i] = i
+	}
+	// Ask every probe; ask the ones that differ again until they agree or settleTimeout passes, all
+	// sharing one deadline so a real difference costs settleTimeout once, not once per probe.
+	eventually(func() bool {
+		var still []int
+		for _, i := range pending {
+			if gots[i] = allowed(t, cs, probes[i]); gots[i] != wants[i] {
+				still = append(still, i)
+			}
 		}
-		if got {
+		pending = still
+		return len(pending) == 0
+	})
+	granted := 0
+	for i := range probes {
+		if gots[i] {
 			granted++
 		}
 	}
-	if len(mismatches) > 0 {
+	if len(pending) > 0 {
+		mismatches := make([]string, 0, len(pending))
+		for _, i := range pending {
+			mismatches = append(mismatches, fmt.Sprintf("%s: server says %v, the rendered RBAC says %v", probes[i], gots[i], wants[i]))
+		}
 		sort.Strings(mismatches)
-		t.Errorf("ServiceAccount %s/%s: %d of %d answers differ:\n  %s", sa.Namespace, sa.Name, len(mismatches), len(probes), strings.Join(mismatches, "\n  "))
+		t.Errorf("ServiceAccount %s/%s: %d of %d answers differ (still after %s):\n  %s", sa.Namespace, sa.Name, len(mismatches), len(probes), settleTimeout, strings.Join(mismatches, "\n  "))
 	}
 	return granted
 }
@@ -153,20 +190,24 @@ func expectMatchesModel(t testing.TB, cs kubernetes.Interface, model *rbaccheck.
 // expectList makes a real list call as the account and checks it is allowed (want true) or forbidden.
 func expectList(t testing.TB, cs kubernetes.Interface, resource, namespace string, want bool) {
 	t.Helper()
-	accessChecks.Add(1)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	var err error
-	switch resource {
-	case "configmaps":
-		_, err = cs.CoreV1().ConfigMaps(namespace).List(ctx, metav1.ListOptions{})
-	case "secrets":
-		_, err = cs.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{})
-	case "services":
-		_, err = cs.CoreV1().Services(namespace).List(ctx, metav1.ListOptions{})
-	default:
-		t.Fatalf("expectList: no real call wired for %s", resource)
+	list := func() bool {
+		accessChecks.Add(1)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		switch resource {
+		case "configmaps":
+			_, err = cs.CoreV1().ConfigMaps(namespace).List(ctx, metav1.ListOptions{})
+		case "secrets":
+			_, err = cs.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{})
+		case "services":
+			_, err = cs.CoreV1().Services(namespace).List(ctx, metav1.ListOptions{})
+		default:
+			t.Fatalf("expectList: no real call wired for %s", resource)
+		}
+		return (want && err == nil) || (!want && apierrors.IsForbidden(err))
 	}
+	eventually(list)
 	where := "cluster-wide"
 	if namespace != "" {
 		where = "in " + namespace

@@ -80,6 +80,6 @@ func ensureNamespace(name string) error {
 
 // report prints the figures the issue asks for, whatever the outcome.
 func report(start time.Time, startup time.Duration) {
-	fmt.Fprintf(os.Stderr, "e2e: server %s, control plane ready in %s, %d access checks as ServiceAccounts, suite took %s\n",
-		cluster.Version(), startup.Round(time.Millisecond), accessChecks.Load(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "e2e: server %s, control plane ready in %s, %d access checks as ServiceAccounts (%d asked again while the authorizer caught up), suite took %s\n",
+		cluster.Version(), startup.Round(time.Millisecond), accessChecks.Load(), settleRetries.Load(), time.Since(start).Round(time.Millisecond))
 }
