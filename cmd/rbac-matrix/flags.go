@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
@@ -28,7 +29,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
 	fs.StringVar(&c.namespace, "namespace", "", "release namespace(s), comma-separated: more than one is an axis")
 	fs.StringVar(&c.namespace, "n", "", "shorthand for --namespace")
-	fs.Var(&c.sets, "set", "PATH=VALUE (YAML), fixed for every combination; repeatable")
+	fs.Var(&c.sets, "set", "PATH=VALUE as helm --set takes it (PATH={a,b} is a list), or PATH=[yaml list]; fixed for every combination; repeatable")
 	fs.Var(&c.axes, "axis", "PATH=V1,V2 or PATH=[yaml list of values]: an axis of the matrix; repeatable")
 }
 
@@ -95,17 +96,40 @@ func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
 		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: values})
 	}
 	for _, s := range c.sets {
-		path, v, ok := strings.Cut(s, "=")
-		if !ok || path == "" {
-			return nil, usageError{fmt.Sprintf("--set %q: want PATH=VALUE", s)}
-		}
-		var val interface{}
-		if err := yaml.Unmarshal([]byte(v), &val); err != nil {
-			return nil, usageError{fmt.Sprintf("--set %s: %v", path, err)}
+		path, val, err := parseSet(s)
+		if err != nil {
+			return nil, err
 		}
 		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: []interface{}{val}})
 	}
 	return spec, spec.Validate()
+}
+
+// parseSet reads one --set PATH=VALUE the way `helm --set` does (Helm's strvals: "x=true" is a bool,
+// "x={a,b}" a list), so a value copied from a helm command means the same here. A value that starts with
+// "[" is read as a YAML list instead ("x=[a, b]", "x=[]"), which helm has no syntax for.
+func parseSet(s string) (string, interface{}, error) {
+	path, v, ok := strings.Cut(s, "=")
+	if !ok || path == "" {
+		return "", nil, usageError{fmt.Sprintf("--set %q: want PATH=VALUE", s)}
+	}
+	if strings.HasPrefix(strings.TrimSpace(v), "[") {
+		var list []interface{}
+		if err := yaml.Unmarshal([]byte(v), &list); err != nil {
+			return "", nil, usageError{fmt.Sprintf("--set %s: %q is not a YAML list: %v", path, v, err)}
+		}
+		return path, list, nil
+	}
+	parsed, err := strvals.Parse(s)
+	if err != nil {
+		return "", nil, usageError{fmt.Sprintf("--set %q: %v", s, err)}
+	}
+	val, found := matrix.GetPath(parsed, path)
+	if !found {
+		key, _, _ := strings.Cut(path, "[")
+		return "", nil, usageError{fmt.Sprintf("--set %q: PATH must be dotted keys (a.b.c); to set a list, give all of it: %s={x,y}", s, key)}
+	}
+	return path, val, nil
 }
 
 func scalar(v string) interface{} {

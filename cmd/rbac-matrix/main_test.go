@@ -102,3 +102,24 @@ func TestBadInputGetsAClearError(t *testing.T) {
 		t.Errorf("missing chart: exit %d %q", code, errOut)
 	}
 }
+
+// --set means what it means to helm, so a value copied from a helm command renders the same here.
+func TestSetTakesHelmSyntax(t *testing.T) {
+	code, out, errOut := runCLI(t, "who-can", "../../charts/operator", "-n", "ops", "--set", "rbac.watchNamespaces={team-a,team-b}", "--set", "registryAPI.clusterScoped=true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"ServiceAccount ops/release-operator-registry-api  team-a", "ServiceAccount ops/release-operator-registry-api  team-b"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCLI(t, "check", "../../charts/operator", "--set", "rbac.watchNamespaces={Team_A}")
+	if code != 1 || !strings.Contains(out, "'Team_A' does not match pattern") {
+		t.Errorf("an invalid namespace from a helm-style list: exit %d\n%s", code, out)
+	}
+	code, _, errOut = runCLI(t, "check", "../../charts/operator", "--set", "rbac.watchNamespaces[0]=a")
+	if code != 2 || !strings.Contains(errOut, "give all of it: rbac.watchNamespaces={x,y}") {
+		t.Errorf("an indexed path: exit %d, stderr %q", code, errOut)
+	}
+}

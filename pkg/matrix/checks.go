@@ -137,7 +137,7 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	}
 	if o.Err != nil {
 		r.Violations = append(r.Violations, rbaccheck.Violation{Check: "render-error", Severity: rbaccheck.Error, Object: "values",
-			Message: o.Err.Error(), Fix: "fix the chart, or declare the combination under checks.expectFailures"})
+			Message: o.Err.Error(), Fix: "the message names the value at fault: change it, fix the chart if the value is valid, or declare the combination under checks.expectFailures if it must be rejected"})
 		return r
 	}
 	r.Objects = len(o.Result.Objects)
