@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ const kindClusterName = "workload-rbac-e2e"
 func TestMain(m *testing.M) {
 	start := time.Now()
 	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "SKIP: e2e-kind: no Docker engine answers (`docker info`: %v: %.200s); kind needs one. `make e2e` runs the same suite on a local kube-apiserver.\n", err, out)
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n") // the client part first, the reason last
+		fmt.Fprintf(os.Stderr, "SKIP: e2e-kind: no Docker engine answers (`docker info`: %v: %s); kind needs one. `make e2e` runs the same suite on a local kube-apiserver.\n", err, lines[len(lines)-1])
 		os.Exit(0)
 	}
 	provider := kindcluster.NewProvider()
