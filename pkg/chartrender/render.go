@@ -45,46 +45,10 @@ type Result struct {
 // and from `fail` in templates come back with Helm's own wording. ch is not modified, so one loaded
 // chart can be rendered from many goroutines at once.
 func Render(ch *chart.Chart, opts Options) (*Result, error) {
-	if opts.ReleaseName == "" {
-		opts.ReleaseName = "release"
-	}
-	if opts.Namespace == "" {
-		opts.Namespace = "default"
-	}
-	c := clone(ch)
-	vals := deepCopyMap(opts.Values)
-	if vals == nil {
-		vals = map[string]interface{}{}
-	}
-	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
-		return nil, err
-	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	if opts.KubeVersion != "" {
-		kv, err := chartutil.ParseKubeVersion(opts.KubeVersion)
-		if err != nil {
-			return nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
-		}
-		caps.KubeVersion = *kv
-	}
-	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
-	relOpts := chartutil.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
-	// Schema validation is Helm's, with each schema compiled once (schema.go); Helm's own path is used
-	// when a schema needs more than itself.
-	top, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, true)
+	opts = opts.withDefaults()
+	c, top, err := RenderValues(ch, opts)
 	if err != nil {
 		return nil, err
-	}
-	if !opts.SkipSchemaValidation {
-		coalesced := top["Values"].(chartutil.Values)
-		if err := validateValues(c, coalesced); err != nil {
-			if !errors.Is(err, errUseHelm) {
-				return nil, err
-			}
-			if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
-				return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
-			}
-		}
 	}
 	files, err := engine.Render(c, top)
 	if err != nil {
@@ -104,6 +68,59 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
 	return res, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReleaseName == "" {
+		o.ReleaseName = "release"
+	}
+	if o.Namespace == "" {
+		o.Namespace = "default"
+	}
+	return o
+}
+
+// RenderValues is the first half of Render: a copy of ch with its dependencies processed, and the
+// values its templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip
+// it. engine.Render(c, top) then gives the files Render decodes; the benchmarks time that part alone.
+func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.Values, err error) {
+	opts = opts.withDefaults()
+	c = clone(ch)
+	vals := deepCopyMap(opts.Values)
+	if vals == nil {
+		vals = map[string]interface{}{}
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
+		return nil, nil, err
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	if opts.KubeVersion != "" {
+		kv, err := chartutil.ParseKubeVersion(opts.KubeVersion)
+		if err != nil {
+			return nil, nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
+		}
+		caps.KubeVersion = *kv
+	}
+	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
+	relOpts := chartutil.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
+	// Schema validation is Helm's, with each schema compiled once (schema.go); Helm's own path is used
+	// when a schema needs more than itself.
+	top, err = chartutil.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !opts.SkipSchemaValidation {
+		coalesced := top["Values"].(chartutil.Values)
+		if err := validateValues(c, coalesced); err != nil {
+			if !errors.Is(err, errUseHelm) {
+				return nil, nil, err
+			}
+			if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
+				return nil, nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
+			}
+		}
+	}
+	return c, top, nil
 }
 
 // collect splits the rendered files into documents, decodes each once, and orders them as Helm
