@@ -150,41 +150,51 @@ func probesFor(rules []rbacv1.PolicyRule, namespaces []string) []probe {
 func expectMatchesModel(t testing.TB, cs kubernetes.Interface, model *rbaccheck.Model, sa rbaccheck.ServiceAccountRef, probes []probe) int {
 	t.Helper()
 	wants := make([]bool, len(probes))
-	gots := make([]bool, len(probes))
-	pending := make([]int, len(probes))
 	for i, p := range probes {
 		wants[i], _ = model.CanI(sa.AsSubject(), rbaccheck.Request{
 			Verb: p.verb, APIGroup: p.group, Resource: p.resource, Subresource: p.subresource, Namespace: p.namespace,
 		})
-		pending[i] = i
 	}
-	// Ask every probe; ask the ones that differ again until they agree or settleTimeout passes, all
-	// sharing one deadline so a real difference costs settleTimeout once, not once per probe.
-	eventually(func() bool {
-		var still []int
-		for _, i := range pending {
-			if gots[i] = allowed(t, cs, probes[i]); gots[i] != wants[i] {
-				still = append(still, i)
-			}
-		}
-		pending = still
-		return len(pending) == 0
-	})
+	gots, differ := askUntilAnswers(t, cs, probes, wants)
 	granted := 0
-	for i := range probes {
-		if gots[i] {
+	for _, got := range gots {
+		if got {
 			granted++
 		}
 	}
-	if len(pending) > 0 {
-		mismatches := make([]string, 0, len(pending))
-		for _, i := range pending {
+	if len(differ) > 0 {
+		mismatches := make([]string, 0, len(differ))
+		for _, i := range differ {
 			mismatches = append(mismatches, fmt.Sprintf("%s: server says %v, the rendered RBAC says %v", probes[i], gots[i], wants[i]))
 		}
 		sort.Strings(mismatches)
 		t.Errorf("ServiceAccount %s/%s: %d of %d answers differ (still after %s):\n  %s", sa.Namespace, sa.Name, len(mismatches), len(probes), settleTimeout, strings.Join(mismatches, "\n  "))
 	}
 	return granted
+}
+
+// askUntilAnswers asks the server every probe as the account behind cs, then asks the ones whose answer
+// differs from wants again until they agree or settleTimeout passes. All probes share that one deadline,
+// so a real difference costs settleTimeout once, not once per probe. It returns the last answer to each
+// probe and the indexes of those that still differ.
+func askUntilAnswers(t testing.TB, cs kubernetes.Interface, probes []probe, wants []bool) (gots []bool, differ []int) {
+	t.Helper()
+	gots = make([]bool, len(probes))
+	differ = make([]int, len(probes))
+	for i := range probes {
+		differ[i] = i
+	}
+	eventually(func() bool {
+		var still []int
+		for _, i := range differ {
+			if gots[i] = allowed(t, cs, probes[i]); gots[i] != wants[i] {
+				still = append(still, i)
+			}
+		}
+		differ = still
+		return len(differ) == 0
+	})
+	return gots, differ
 }
 
 // expectList makes a real list call as the account and checks it is allowed (want true) or forbidden.

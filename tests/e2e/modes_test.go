@@ -141,18 +141,9 @@ func checkAccounts(t *testing.T, in installed) {
 					outside = append(outside, p)
 				}
 			}
-			eventually(func() bool { // one shared deadline: see expectMatchesModel
-				var still []probe
-				for _, p := range outside {
-					if allowed(t, cs, p) {
-						still = append(still, p)
-					}
-				}
-				outside = still
-				return len(outside) == 0
-			})
-			for _, p := range outside {
-				t.Errorf("%s/%s may %s, outside its scope", sa.Namespace, sa.Name, p)
+			_, allowedOutside := askUntilAnswers(t, cs, outside, make([]bool, len(outside))) // want: all denied
+			for _, i := range allowedOutside {
+				t.Errorf("%s/%s may %s, outside its scope", sa.Namespace, sa.Name, outside[i])
 			}
 		}
 		// Real calls, not only reviews: list what the rendering says it may list, and never Secrets.
@@ -237,42 +228,46 @@ func checkRuntimeGrants(t *testing.T, in installed) {
 	}
 }
 
-// expectCreateRole creates a Role as cs and checks the server accepts it (want) or answers 403. A 403
-// where acceptance is wanted is asked again until the authorizer has caught up (eventually); an
-// acceptance where 403 is wanted is final.
+// expectCreateRole creates a Role as cs and checks the server accepts it (want) or answers 403.
 func expectCreateRole(t *testing.T, cs kubernetes.Interface, ns, name string, rules []rbacv1.PolicyRule, want bool) {
 	t.Helper()
-	var err error
-	eventually(func() bool {
-		accessChecks.Add(1)
-		_, err = cs.RbacV1().Roles(ns).Create(context.Background(), &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{})
-		return !want || !apierrors.IsForbidden(err)
+	expectCreate(t, "Role "+name+" in "+ns, " with the declared rules", want, func() error {
+		_, err := cs.RbacV1().Roles(ns).Create(context.Background(), &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{})
+		return err
 	})
-	switch {
-	case want && err != nil:
-		t.Errorf("as the operator, create Role %s in %s with the declared rules: want accepted, got %v", name, ns, err)
-	case !want && !apierrors.IsForbidden(err):
-		t.Errorf("as the operator, create Role %s in %s: want 403 Forbidden, got %v", name, ns, err)
-	}
 }
 
+// expectCreateRoleBinding creates a RoleBinding of Role name to ServiceAccount name as cs and checks the
+// server accepts it (want) or answers 403.
 func expectCreateRoleBinding(t *testing.T, cs kubernetes.Interface, ns, name string, want bool) {
 	t.Helper()
-	var err error
-	eventually(func() bool {
-		accessChecks.Add(1)
-		_, err = cs.RbacV1().RoleBindings(ns).Create(context.Background(), &rbacv1.RoleBinding{
+	expectCreate(t, "RoleBinding "+name+" in "+ns, "", want, func() error {
+		_, err := cs.RbacV1().RoleBindings(ns).Create(context.Background(), &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
 			Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: name, Namespace: ns}},
 		}, metav1.CreateOptions{})
+		return err
+	})
+}
+
+// expectCreate runs create as the operator and checks the server accepts it (want) or answers 403. A
+// 403 where acceptance is wanted is asked again until the authorizer has caught up (eventually); an
+// acceptance where 403 is wanted is final. what names the object ("Role x in ns"); detail is added to
+// the message when acceptance was wanted.
+func expectCreate(t *testing.T, what, detail string, want bool, create func() error) {
+	t.Helper()
+	var err error
+	eventually(func() bool {
+		accessChecks.Add(1)
+		err = create()
 		return !want || !apierrors.IsForbidden(err)
 	})
 	switch {
 	case want && err != nil:
-		t.Errorf("as the operator, create RoleBinding %s in %s: want accepted, got %v", name, ns, err)
+		t.Errorf("as the operator, create %s%s: want accepted, got %v", what, detail, err)
 	case !want && !apierrors.IsForbidden(err):
-		t.Errorf("as the operator, create RoleBinding %s in %s: want 403 Forbidden, got %v", name, ns, err)
+		t.Errorf("as the operator, create %s: want 403 Forbidden, got %v", what, err)
 	}
 }
 
