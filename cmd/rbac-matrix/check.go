@@ -12,6 +12,7 @@ import (
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
 func cmdCheck(args []string, out io.Writer) (int, error) {
@@ -24,9 +25,17 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
 	var suppress multi
 	fs.Var(&suppress, "suppress", "check ID to skip; repeatable")
+	failOnFlag := fs.String("fail-on", "error", "error or warning: the lowest severity that fails a combination (exit 1)")
+	var extRoles, extAccounts multi
+	fs.Var(&extRoles, "external-role", "Role/NAMESPACE/NAME or ClusterRole/NAME provided outside the chart; repeatable")
+	fs.Var(&extAccounts, "external-serviceaccount", "NAMESPACE/NAME of a ServiceAccount provided outside the chart; repeatable")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, err
+	}
+	failOn, err := rbaccheck.ParseSeverity(*failOnFlag)
+	if err != nil {
+		return 0, usageError{"--fail-on: " + err.Error()}
 	}
 	if *output != "table" && *output != "json" && *output != "junit" {
 		return 0, usageError{fmt.Sprintf("--output %q: use table, json or junit", *output)}
@@ -40,6 +49,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			spec.Checks.Suppress = map[string]string{}
 		}
 		spec.Checks.Suppress[id] = "--suppress"
+	}
+	spec.Checks.ExternalRoles = append(spec.Checks.ExternalRoles, extRoles...)
+	spec.Checks.ExternalServiceAccounts = append(spec.Checks.ExternalServiceAccounts, extAccounts...)
+	if err := spec.Checks.Validate(); err != nil {
+		return 0, usageError{err.Error()}
 	}
 	start := time.Now()
 	ch, err := chartrender.Load(spec.ChartPath())
@@ -55,7 +69,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	failed := 0
 	for i, o := range outcomes {
 		reports[i] = spec.Checks.Evaluate(o)
-		if reports[i].Errors() > 0 {
+		if failing(reports[i], failOn) {
 			failed++
 		}
 	}
@@ -68,11 +82,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			return 0, err
 		}
 	case "junit":
-		if err := writeJUnit(out, ch.Name(), reports, elapsed); err != nil {
+		if err := writeJUnit(out, ch.Name(), reports, failOn, elapsed); err != nil {
 			return 0, err
 		}
 	default:
-		writeTable(out, ch.Name(), reports, *whoCan, *quiet, elapsed)
+		writeTable(out, ch.Name(), reports, failOn, *whoCan, *quiet, elapsed)
 	}
 	if failed > 0 {
 		return 1, nil
@@ -80,12 +94,17 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	return 0, nil
 }
 
-func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, quiet bool, elapsed time.Duration) {
+// failing reports whether a combination has a violation at or above the --fail-on severity.
+func failing(r matrix.Report, failOn rbaccheck.Severity) bool {
+	return len(rbaccheck.AtLeast(r.Violations, failOn)) > 0
+}
+
+func writeTable(out io.Writer, chart string, reports []matrix.Report, failOn rbaccheck.Severity, whoCan, quiet bool, elapsed time.Duration) {
 	expected, warnings := 0, 0
 	for _, r := range reports {
 		status := "PASS"
 		switch {
-		case r.Errors() > 0:
+		case failing(r, failOn):
 			status = "FAIL"
 		case r.Expected != "":
 			status = "REJECTED"
@@ -111,7 +130,7 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, qu
 	}
 	failed := 0
 	for _, r := range reports {
-		if r.Errors() > 0 {
+		if failing(r, failOn) {
 			failed++
 		}
 	}
@@ -140,7 +159,7 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func writeJUnit(out io.Writer, chart string, reports []matrix.Report, elapsed time.Duration) error {
+func writeJUnit(out io.Writer, chart string, reports []matrix.Report, failOn rbaccheck.Severity, elapsed time.Duration) error {
 	s := junitSuite{Name: "rbac-matrix " + chart, Tests: len(reports), Time: elapsed.Seconds()}
 	for _, r := range reports {
 		c := junitCase{Name: r.Name, Class: chart}
@@ -148,9 +167,9 @@ func writeJUnit(out io.Writer, chart string, reports []matrix.Report, elapsed ti
 		for _, v := range r.Violations {
 			lines = append(lines, v.String())
 		}
-		if r.Errors() > 0 {
+		if failing(r, failOn) {
 			s.Failures++
-			c.Failure = &junitFailure{Message: fmt.Sprintf("%d RBAC violations", r.Errors()), Text: strings.Join(lines, "\n")}
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%d RBAC violations", len(rbaccheck.AtLeast(r.Violations, failOn))), Text: strings.Join(lines, "\n")}
 		} else if len(lines) > 0 {
 			c.Output = strings.Join(lines, "\n")
 		}

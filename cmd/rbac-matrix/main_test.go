@@ -24,11 +24,11 @@ func TestCheckCatchesEveryClassicBug(t *testing.T) {
 		"wide-runtime-grant":     {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services; watch services there"},
 		"declared-runtime-grant": {"error [runtime-coverage] ServiceAccount ops/op creates Roles in namespace team-a but does not hold list services there"},
 		"namespace-leak":         {"error [scope-leak] ClusterRole apps-app is cluster-scoped, but this combination is namespace-scoped"},
-		"risky-grants":           {"error [secrets-read]", "error [serviceaccount-token]", "error [pod-exec]", "error [wildcard]", "warning [automount-token]"},
+		"risky-grants":           {"warning [secrets-read]", "warning [serviceaccount-token]", "warning [pod-exec]", "warning [wildcard]", "warning [automount-token]"},
 	}
 	for fixture, wants := range cases {
 		t.Run(fixture+" is caught", func(t *testing.T) {
-			code, out, errOut := runCLI(t, "check", "--spec", "../../tests/fixtures/"+fixture+"/matrix.yaml")
+			code, out, errOut := runCLI(t, "check", "--spec", "../../tests/fixtures/"+fixture+"/matrix.yaml", "--fail-on", "warning")
 			if code != 1 {
 				t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 			}
@@ -38,6 +38,23 @@ func TestCheckCatchesEveryClassicBug(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Risky grants are warnings by default: they fail a run only with --fail-on warning.
+func TestFailOnChoosesTheSeverityThatFails(t *testing.T) {
+	spec := "../../tests/fixtures/risky-grants/matrix.yaml"
+	code, out, _ := runCLI(t, "check", "--spec", spec)
+	if code != 0 || !strings.Contains(out, "2 passed, 0 failed") || !strings.Contains(out, "warning [secrets-read]") {
+		t.Errorf("default --fail-on error: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "check", "--spec", spec, "--fail-on", "warning")
+	if code != 1 || !strings.Contains(out, "0 passed, 2 failed") {
+		t.Errorf("--fail-on warning: exit %d\n%s", code, out)
+	}
+	code, _, errOut := runCLI(t, "check", "--spec", spec, "--fail-on", "info")
+	if code != 2 || !strings.Contains(errOut, `--fail-on: severity "info": use error or warning`) {
+		t.Errorf("--fail-on info: exit %d %q", code, errOut)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -20,6 +21,11 @@ import (
 //	  namespaceScoped:                 # combinations that must render nothing cluster-scoped
 //	    - when: {rbac.namespaceScoped: true}
 //	      namespacesFrom: [rbac.watchNamespaces]   # allowed besides the release namespace
+//	  severity: {wildcard: error}      # per-check severity (error or warning)
+//	  externalRoles: [Role/kube-system/leader-locking, ClusterRole/platform-reader]
+//	  aggregationSelectors: [{matchLabels: {example.com/aggregate-to-reader: "true"}}]
+//	  watchNamespaces:                 # where a program reads the namespaces it watches
+//	    - {workload: Deployment/op, env: SCOPE}           # or arg: --scope, or valuesPath: rbac.namespaces
 //	  expectFailures:                  # invalid combinations and the message they must fail with
 //	    - when: {rbac.namespaceScoped: true, registryAPI.clusterScoped: true}
 //	      message: "cannot be combined with registryAPI.clusterScoped=true"
@@ -30,6 +36,15 @@ type CheckConfig struct {
 	NamespaceScoped         []ScopeRule       `json:"namespaceScoped,omitempty"`
 	ExpectFailures          []ExpectFailure   `json:"expectFailures,omitempty"`
 	RuntimeGrants           []RuntimeGrant    `json:"runtimeGrants,omitempty"`
+	// Severity overrides a check's default severity: {wildcard: error}.
+	Severity map[string]string `json:"severity,omitempty"`
+	// ExternalRoles are roles provided outside the chart: Role/NAMESPACE/NAME or ClusterRole/NAME.
+	ExternalRoles []string `json:"externalRoles,omitempty"`
+	// AggregationSelectors select ClusterRoles an aggregating role outside the chart picks up.
+	AggregationSelectors []metav1.LabelSelector `json:"aggregationSelectors,omitempty"`
+	// WatchNamespaces declare where a workload's program reads the namespaces it watches, when the
+	// watch-without-grant heuristics (WATCH_NAMESPACE, --namespace, ...) cannot see it.
+	WatchNamespaces []WatchSource `json:"watchNamespaces,omitempty"`
 }
 
 // RuntimeGrant declares, for charts that do not render a runtime-rules ConfigMap, that a
@@ -98,7 +113,8 @@ func (r Report) Errors() int { return len(rbaccheck.Errors(r.Violations)) }
 
 // ModelOptions turns the config into the model options for one combination.
 func (cfg CheckConfig) ModelOptions() rbaccheck.ModelOptions {
-	opts := rbaccheck.ModelOptions{Suppress: cfg.Suppress}
+	opts := rbaccheck.ModelOptions{Suppress: cfg.Suppress, AggregationSelectors: cfg.AggregationSelectors}
+	cfg.addOptions(&opts)
 	if len(cfg.BuiltinClusterRoles) > 0 {
 		opts.BuiltinClusterRoles = rbaccheck.DefaultBuiltinClusterRoles()
 		for _, n := range cfg.BuiltinClusterRoles {
@@ -154,6 +170,7 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 		opts.RuntimeGrants = append(opts.RuntimeGrants, rbaccheck.RuntimeGrant{Grantor: rbaccheck.ServiceAccountRef{Namespace: ns, Name: name},
 			Namespaces: nss, Rules: g.Rules, Source: "spec runtimeGrants (" + g.Grantor + ")"})
 	}
+	opts.WatchDeclarations = cfg.watchDeclarations(o.Combination)
 	m := rbaccheck.NewModel(o.Result.Objects, opts)
 	checks := append(rbaccheck.DefaultChecks(), extra...)
 	for _, sr := range cfg.NamespaceScoped {
@@ -167,16 +184,25 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	return r
 }
 
-// valueList gathers the strings of the list values at the given paths of a combination.
+// valueList gathers the namespaces at the given values paths of a combination: a list, a string, or
+// a comma-separated string ("team-a, team-b").
 func valueList(c Combination, paths []string) []string {
 	var out []string
 	for _, p := range paths {
-		if v, ok := c.Setting(p); ok {
-			if list, ok := v.([]interface{}); ok {
-				for _, x := range list {
-					out = append(out, fmt.Sprint(x))
-				}
+		v, ok := c.Setting(p)
+		if !ok {
+			continue
+		}
+		switch x := v.(type) {
+		case []interface{}:
+			for _, e := range x {
+				out = append(out, rbaccheck.SplitNamespaces(fmt.Sprint(e))...)
 			}
+		case string:
+			out = append(out, rbaccheck.SplitNamespaces(x)...)
+		case nil:
+		default:
+			out = append(out, fmt.Sprint(x))
 		}
 	}
 	return out

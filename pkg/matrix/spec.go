@@ -82,6 +82,9 @@ func (s *Spec) Validate() error {
 	if s.Chart == "" {
 		return fmt.Errorf("chart is empty: give the chart directory or .tgz, relative to the spec file")
 	}
+	if err := s.Checks.Validate(); err != nil {
+		return err
+	}
 	for i, a := range s.Axes {
 		set := 0
 		for _, b := range []bool{a.Path != "", len(a.Namespace) > 0, len(a.ReleaseName) > 0, len(a.ValuesFiles) > 0} {

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,8 +23,18 @@ const (
 	Warning Severity = "warning"
 )
 
-// AllowAnnotation on a Role, ClusterRole, binding or ServiceAccount lists check IDs that do not apply
-// to it, comma-separated, e.g. workload-rbac.io/allow: "workload-create".
+// ParseSeverity reads "error" or "warning", naming the value and the choices when it is neither.
+func ParseSeverity(s string) (Severity, error) {
+	switch Severity(s) {
+	case Error, Warning:
+		return Severity(s), nil
+	}
+	return "", fmt.Errorf("severity %q: use error or warning", s)
+}
+
+// AllowAnnotation on an object lists check IDs that do not apply to it, comma-separated, e.g.
+// workload-rbac.io/allow: "workload-create". On a workload (Deployment, StatefulSet, DaemonSet, Job,
+// CronJob, Pod) it silences the findings about its pods.
 const AllowAnnotation = "workload-rbac.io/allow"
 
 // Violation is one finding, worded so that a user can act on it.
@@ -41,28 +50,49 @@ func (v Violation) String() string {
 	return fmt.Sprintf("%s [%s] %s (fix: %s)", v.Severity, v.Check, v.Message, v.Fix)
 }
 
-// Check is one analysis over a model. Add your own next to DefaultChecks.
+// Finding is what a check reports: the object it is about (named by Describe, or a source such as a
+// spec entry) and what is wrong. The runner stamps the check's ID, severity and remediation; Fix, when
+// set, replaces the remediation for this finding only.
+type Finding struct {
+	Object  string
+	Message string
+	Fix     string
+}
+
+// Check is one analysis over a model: data (ID, description, default severity, remediation) and the
+// logic that returns findings. Add your own next to DefaultChecks.
 type Check struct {
 	ID          string
 	Description string
-	Run         func(*Model) []Violation
+	Severity    Severity
+	Remediation string
+	Run         func(*Model) []Finding
 }
 
 // DefaultChecks are the built-in checks, each with a stable ID.
 func DefaultChecks() []Check {
-	return append([]Check{
-		{"orphaned-binding", "a binding's roleRef names no rendered or built-in role, or a kind it cannot reference", checkOrphanedBindings},
-		{"missing-subject", "a binding's ServiceAccount subject is not rendered in its namespace", checkMissingSubjects},
-		{"unbound-role", "a rendered Role or ClusterRole that no binding references", checkUnboundRoles},
-		{"unused-serviceaccount", "a rendered ServiceAccount no pod runs as and no program is told about", checkUnusedServiceAccounts},
-		{"runtime-coverage", "an account that creates Roles at runtime lacks rules it grants", checkRuntimeCoverage},
-		{"automount-token", "a pod whose account is granted RBAC mounts the legacy non-expiring token", checkAutomount},
-		{"token-not-expiring", "a projected ServiceAccount token without a lifetime of at most one day", checkTokenExpiry},
-	}, riskyChecks()...)
+	checks := []Check{
+		{"orphaned-binding", "a binding's roleRef names no rendered or built-in role, or a kind it cannot reference", Error,
+			"render the role under the same condition as the binding, fix the roleRef name/kind, or declare it as a built-in or external role", checkOrphanedBindings},
+		{"missing-subject", "a binding's ServiceAccount subject is not rendered in its namespace", Error,
+			"render the ServiceAccount there under the same condition, bind the name the pods use, or declare it as provided externally", checkMissingSubjects},
+		{"unbound-role", "a rendered Role or ClusterRole that no binding references", Warning,
+			"bind it under the same condition it is rendered, or stop rendering it", checkUnboundRoles},
+		{"unused-serviceaccount", "a rendered ServiceAccount no pod runs as and no program is told about", Error,
+			"set serviceAccountName in the pod template, pass the name to the program that creates the pods (env or args), or stop rendering it", checkUnusedServiceAccounts},
+		{"runtime-coverage", "an account that creates Roles at runtime lacks rules it grants", Error,
+			"add the missing permissions to the ServiceAccount's own rules in that scope, or remove them from the rules it grants", checkRuntimeCoverage},
+		{"automount-token", "a pod whose account is granted RBAC automounts its token though the program may never call the API", Warning,
+			"set automountServiceAccountToken: false on pods that never call the API; pods that do can keep the automounted (bound, rotated) token or mount a projected serviceAccountToken with expirationSeconds", checkAutomount},
+		{"token-not-expiring", "a projected ServiceAccount token without a lifetime of at most one day", Warning,
+			"set serviceAccountToken.expirationSeconds, e.g. 3600", checkTokenExpiry},
+	}
+	return append(append(checks, riskyChecks()...), extraChecks()...)
 }
 
-// Run runs the checks (DefaultChecks when none are given), drops suppressed violations and returns
-// the rest sorted by severity, check and object.
+// Run runs the checks (DefaultChecks when none are given), stamps each finding with its check's ID,
+// severity (or the override in ModelOptions.Severity) and remediation, drops suppressed findings and
+// returns the rest sorted by severity, check and object.
 func (m *Model) Run(checks ...Check) []Violation {
 	if len(checks) == 0 {
 		checks = DefaultChecks()
@@ -73,13 +103,31 @@ func (m *Model) Run(checks ...Check) []Violation {
 		if _, off := m.Options.Suppress[c.ID]; off {
 			continue
 		}
-		for _, v := range c.Run(m) {
-			if allowed[v.Object][v.Check] {
+		for _, f := range c.Run(m) {
+			if allowed[f.Object][c.ID] {
 				continue
 			}
-			out = append(out, v)
+			out = append(out, m.stamp(c, f))
 		}
 	}
+	sortViolations(out)
+	return dedupe(out)
+}
+
+// stamp turns a check's finding into a violation.
+func (m *Model) stamp(c Check, f Finding) Violation {
+	sev := c.Severity
+	if s, ok := m.Options.Severity[c.ID]; ok {
+		sev = s
+	}
+	fix := c.Remediation
+	if f.Fix != "" {
+		fix = f.Fix
+	}
+	return Violation{Check: c.ID, Severity: sev, Object: f.Object, Message: f.Message, Fix: fix}
+}
+
+func sortViolations(out []Violation) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Severity != b.Severity {
@@ -93,14 +141,16 @@ func (m *Model) Run(checks ...Check) []Violation {
 		}
 		return a.Message < b.Message
 	})
-	return out
 }
 
 // Errors returns the violations of severity Error.
-func Errors(vs []Violation) []Violation {
+func Errors(vs []Violation) []Violation { return AtLeast(vs, Error) }
+
+// AtLeast returns the violations at or above the severity: Error gives errors, Warning everything.
+func AtLeast(vs []Violation, s Severity) []Violation {
 	var out []Violation
 	for _, v := range vs {
-		if v.Severity == Error {
+		if s == Warning || v.Severity == Error {
 			out = append(out, v)
 		}
 	}
@@ -122,22 +172,25 @@ func (m *Model) allowedByAnnotation() map[string]map[string]bool {
 		for _, id := range strings.Split(ids, ",") {
 			set[strings.TrimSpace(id)] = true
 		}
-		out[describe(o)] = set
+		out[Describe(o)] = set
 	}
 	return out
 }
 
-// describe names an object the way violations do: "RoleBinding team-a/x" or "ClusterRole x".
-func describe(o runtime.Object) string {
+// Describe names an object everywhere (messages, Violation.Object, annotation lookups):
+// "RoleBinding team-a/x" or "ClusterRole x".
+func Describe(o runtime.Object) string {
 	acc, err := meta.Accessor(o)
 	if err != nil {
 		return chartrender.Kind(o)
 	}
-	if acc.GetNamespace() == "" {
+	if acc.GetNamespace() == "" || chartrender.IsClusterScoped(o) {
 		return chartrender.Kind(o) + " " + acc.GetName()
 	}
 	return chartrender.Kind(o) + " " + acc.GetNamespace() + "/" + acc.GetName()
 }
+
+func describe(o runtime.Object) string { return Describe(o) }
 
 type binding struct {
 	obj       runtime.Object
@@ -157,12 +210,12 @@ func (m *Model) bindings() []binding {
 	return out
 }
 
-func checkOrphanedBindings(m *Model) []Violation {
-	var out []Violation
+func checkOrphanedBindings(m *Model) []Finding {
+	var out []Finding
 	for _, b := range m.bindings() {
 		name := describe(b.obj)
 		if b.namespace == "" && b.roleRef.Kind == "Role" {
-			out = append(out, Violation{"orphaned-binding", Error, name,
+			out = append(out, Finding{name,
 				fmt.Sprintf("%s references Role %s, but a ClusterRoleBinding can only reference a ClusterRole", name, b.roleRef.Name),
 				"reference a ClusterRole, or make it a RoleBinding in the Role's namespace"})
 			continue
@@ -172,9 +225,8 @@ func checkOrphanedBindings(m *Model) []Violation {
 			if b.roleRef.Kind == "Role" {
 				where = "rendered in namespace " + b.namespace
 			}
-			out = append(out, Violation{"orphaned-binding", Error, name,
-				fmt.Sprintf("%s references %s %s, which is not %s (nor a declared built-in ClusterRole)", name, b.roleRef.Kind, b.roleRef.Name, where),
-				"render the role under the same condition as the binding, fix the roleRef name/kind, or declare it as a built-in"})
+			out = append(out, Finding{Object: name,
+				Message: fmt.Sprintf("%s references %s %s, which is not %s (nor a declared built-in or external role)", name, b.roleRef.Kind, b.roleRef.Name, where)})
 		}
 	}
 	return out
@@ -189,8 +241,8 @@ func (m *Model) external(ref ServiceAccountRef) bool {
 	return false
 }
 
-func checkMissingSubjects(m *Model) []Violation {
-	var out []Violation
+func checkMissingSubjects(m *Model) []Finding {
+	var out []Finding
 	for _, b := range m.bindings() {
 		name := describe(b.obj)
 		for _, s := range b.subjects {
@@ -198,8 +250,7 @@ func checkMissingSubjects(m *Model) []Violation {
 				continue
 			}
 			if s.Namespace == "" && b.namespace == "" {
-				out = append(out, Violation{"missing-subject", Error, name,
-					fmt.Sprintf("%s binds ServiceAccount %s without a namespace", name, s.Name),
+				out = append(out, Finding{name, fmt.Sprintf("%s binds ServiceAccount %s without a namespace", name, s.Name),
 					"set subjects[].namespace (a ClusterRoleBinding has no namespace to default to)"})
 				continue
 			}
@@ -207,17 +258,18 @@ func checkMissingSubjects(m *Model) []Violation {
 			if ref.Namespace == "" {
 				ref.Namespace = b.namespace
 			}
-			if _, ok := m.ServiceAccounts[ref]; !ok && !m.external(ref) {
-				out = append(out, Violation{"missing-subject", Error, name,
-					fmt.Sprintf("%s binds ServiceAccount %s, which is not rendered in namespace %s", name, ref.Name, ref.Namespace),
-					"render the ServiceAccount there under the same condition, bind the name the pods use, or declare it as provided externally"})
+			// Every namespace has a "default" ServiceAccount: binding it is not a missing subject
+			// (default-serviceaccount-granted reports the risk instead).
+			if _, ok := m.ServiceAccounts[ref]; !ok && !m.external(ref) && ref.Name != "default" {
+				out = append(out, Finding{Object: name,
+					Message: fmt.Sprintf("%s binds ServiceAccount %s, which is not rendered in namespace %s", name, ref.Name, ref.Namespace)})
 			}
 		}
 	}
 	return out
 }
 
-func checkUnboundRoles(m *Model) []Violation {
+func checkUnboundRoles(m *Model) []Finding {
 	bound := map[string]bool{}
 	for _, b := range m.bindings() {
 		if b.roleRef.Kind == "Role" {
@@ -226,20 +278,15 @@ func checkUnboundRoles(m *Model) []Violation {
 			bound["ClusterRole "+b.roleRef.Name] = true
 		}
 	}
-	aggregatedInto := m.aggregatedInto()
-	var out []Violation
+	var out []Finding
 	for _, r := range m.Roles {
 		if !bound[describe(r)] {
-			out = append(out, Violation{"unbound-role", Warning, describe(r),
-				fmt.Sprintf("%s is rendered but no binding references it", describe(r)),
-				"bind it under the same condition it is rendered, or stop rendering it"})
+			out = append(out, Finding{Object: describe(r), Message: fmt.Sprintf("%s is rendered but no binding references it", describe(r))})
 		}
 	}
 	for _, r := range m.ClusterRoles {
-		if !bound[describe(r)] && !aggregatedInto[r.Name] && r.AggregationRule == nil {
-			out = append(out, Violation{"unbound-role", Warning, describe(r),
-				fmt.Sprintf("%s is rendered but no binding references it", describe(r)),
-				"bind it under the same condition it is rendered, or stop rendering it"})
+		if !bound[describe(r)] && !m.aggregated(r) && r.AggregationRule == nil {
+			out = append(out, Finding{Object: describe(r), Message: fmt.Sprintf("%s is rendered but no binding references it", describe(r))})
 		}
 	}
 	return out
@@ -248,8 +295,8 @@ func checkUnboundRoles(m *Model) []Violation {
 // named reports whether any container (of any pod template) is told the account's name by an env
 // value or an argument: the way a program learns which account the pods it creates run as.
 func (m *Model) named(name string) bool {
-	for _, pt := range m.PodTemplates {
-		for _, c := range append(append([]corev1.Container{}, pt.Spec.InitContainers...), pt.Spec.Containers...) {
+	for _, p := range m.Pods {
+		for _, c := range p.containers() {
 			for _, e := range c.Env {
 				if e.Value == name {
 					return true
@@ -265,34 +312,29 @@ func (m *Model) named(name string) bool {
 	return false
 }
 
-func checkUnusedServiceAccounts(m *Model) []Violation {
+func checkUnusedServiceAccounts(m *Model) []Finding {
 	used := map[ServiceAccountRef]bool{}
-	for _, pt := range m.PodTemplates {
-		name := pt.Spec.ServiceAccountName
-		if name == "" {
-			name = "default"
-		}
-		used[ServiceAccountRef{pt.Namespace, name}] = true
+	for _, p := range m.Pods {
+		used[p.Account()] = true
 	}
-	var out []Violation
+	var out []Finding
 	for ref, sa := range m.ServiceAccounts {
 		if used[ref] || m.named(ref.Name) {
 			continue
 		}
-		out = append(out, Violation{"unused-serviceaccount", Error, describe(sa),
-			fmt.Sprintf("ServiceAccount %s is rendered, but no pod template runs as it and no container is told its name, so its grants reach no pod", ref),
-			"set serviceAccountName in the pod template, pass the name to the program that creates the pods (env or args), or stop rendering it"})
+		out = append(out, Finding{Object: describe(sa),
+			Message: fmt.Sprintf("ServiceAccount %s is rendered, but no pod template runs as it and no container is told its name, so its grants reach no pod", ref)})
 	}
 	return out
 }
 
-func checkRuntimeCoverage(m *Model) []Violation {
-	var out []Violation
+func checkRuntimeCoverage(m *Model) []Finding {
+	var out []Finding
 	for _, e := range m.ParseErrors {
-		out = append(out, Violation{"runtime-coverage", Error, strings.SplitN(e, ":", 2)[0], e, "fix the ConfigMap's annotations or rules"})
+		out = append(out, Finding{strings.SplitN(e, ":", 2)[0], e, "fix the ConfigMap's annotations or rules"})
 	}
 	for _, g := range m.RuntimeGrants {
-		out = append(out, m.CheckRuntimeGrant(g)...)
+		out = append(out, m.runtimeGrantFindings(g)...)
 	}
 	return out
 }
@@ -306,34 +348,29 @@ func (m *Model) granted(ref ServiceAccountRef) bool {
 	return false
 }
 
-func checkAutomount(m *Model) []Violation {
-	var out []Violation
-	for _, pt := range m.PodTemplates {
-		name := pt.Spec.ServiceAccountName
-		if name == "" {
-			name = "default"
-		}
-		ref := ServiceAccountRef{pt.Namespace, name}
+func checkAutomount(m *Model) []Finding {
+	var out []Finding
+	for _, p := range m.Pods {
+		ref := p.Account()
 		if !m.granted(ref) {
 			continue
 		}
-		podOff := pt.Spec.AutomountServiceAccountToken != nil && !*pt.Spec.AutomountServiceAccountToken
+		podOff := p.Spec.AutomountServiceAccountToken != nil && !*p.Spec.AutomountServiceAccountToken
 		sa := m.ServiceAccounts[ref]
 		saOff := sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken
-		if podOff || (saOff && pt.Spec.AutomountServiceAccountToken == nil) {
+		if podOff || (saOff && p.Spec.AutomountServiceAccountToken == nil) {
 			continue
 		}
-		out = append(out, Violation{"automount-token", Warning, pt.Owner,
-			fmt.Sprintf("%s runs as %s, which holds RBAC grants, and automounts its token", pt.Owner, ref),
-			"set automountServiceAccountToken: false on the pod and mount a projected serviceAccountToken with expirationSeconds"})
+		out = append(out, Finding{Object: p.Name,
+			Message: fmt.Sprintf("%s runs as %s, which holds RBAC grants, and automounts its token: current Kubernetes mounts a bound, rotated token, but if the program never calls the API that token only hands its grants to whoever gets into the pod", p.Name, ref)})
 	}
 	return out
 }
 
-func checkTokenExpiry(m *Model) []Violation {
-	var out []Violation
-	for _, pt := range m.PodTemplates {
-		for _, v := range pt.Spec.Volumes {
+func checkTokenExpiry(m *Model) []Finding {
+	var out []Finding
+	for _, p := range m.Pods {
+		for _, v := range p.Spec.Volumes {
 			if v.Projected == nil {
 				continue
 			}
@@ -342,9 +379,8 @@ func checkTokenExpiry(m *Model) []Violation {
 					continue
 				}
 				if e := s.ServiceAccountToken.ExpirationSeconds; e == nil || *e > 86400 {
-					out = append(out, Violation{"token-not-expiring", Warning, pt.Owner,
-						fmt.Sprintf("%s projects a ServiceAccount token (volume %s) without a lifetime of at most one day", pt.Owner, v.Name),
-						"set serviceAccountToken.expirationSeconds, e.g. 3600"})
+					out = append(out, Finding{Object: p.Name,
+						Message: fmt.Sprintf("%s projects a ServiceAccount token (volume %s) without a lifetime of at most one day", p.Name, v.Name)})
 				}
 			}
 		}
@@ -352,21 +388,39 @@ func checkTokenExpiry(m *Model) []Violation {
 	return out
 }
 
-// aggregatedInto lists ClusterRoles whose labels match an aggregating ClusterRole's selector: they are
-// used through it, not bound directly.
-func (m *Model) aggregatedInto() map[string]bool {
-	out := map[string]bool{}
-	for _, agg := range m.ClusterRoles {
-		if agg.AggregationRule == nil {
-			continue
-		}
-		for _, cr := range m.ClusterRoles {
-			for _, sel := range agg.AggregationRule.ClusterRoleSelectors {
-				if s, err := metav1.LabelSelectorAsSelector(&sel); err == nil && cr.Name != agg.Name && s.Matches(labels.Set(cr.Labels)) {
-					out[cr.Name] = true
-				}
-			}
+// checkByID returns the built-in check with the ID; it panics on an unknown ID (a programming error).
+func checkByID(id string) Check {
+	for _, c := range append(DefaultChecks(), ScopeCheck(nil)) {
+		if c.ID == id {
+			return c
 		}
 	}
-	return out
+	panic("rbaccheck: no built-in check " + id)
 }
+
+// aggregated reports whether a ClusterRole is used through aggregation rather than bound directly: it
+// carries a label a built-in aggregating role selects (rbac.authorization.k8s.io/aggregate-to-*), or
+// one a rendered or declared aggregating ClusterRole selects.
+func (m *Model) aggregated(cr *rbacv1.ClusterRole) bool {
+	for k, v := range cr.Labels {
+		if strings.HasPrefix(k, builtinAggregationPrefix) && v == "true" {
+			return true
+		}
+	}
+	selectors := append([]metav1.LabelSelector{}, m.Options.AggregationSelectors...)
+	for _, agg := range m.ClusterRoles {
+		if agg.AggregationRule != nil && agg.Name != cr.Name {
+			selectors = append(selectors, agg.AggregationRule.ClusterRoleSelectors...)
+		}
+	}
+	for _, sel := range selectors {
+		if s, err := metav1.LabelSelectorAsSelector(&sel); err == nil && !s.Empty() && s.Matches(labels.Set(cr.Labels)) {
+			return true
+		}
+	}
+	return false
+}
+
+// builtinAggregationPrefix starts the labels the built-in aggregating ClusterRoles select:
+// aggregate-to-view, -edit, -admin (and OpenShift's aggregate-to-cluster-reader).
+const builtinAggregationPrefix = "rbac.authorization.k8s.io/aggregate-to-"

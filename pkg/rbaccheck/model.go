@@ -21,6 +21,26 @@ type ServiceAccountRef struct {
 
 func (s ServiceAccountRef) String() string { return s.Namespace + "/" + s.Name }
 
+// Pod is a pod template with the workload object that holds it.
+type Pod struct {
+	chartrender.PodTemplate
+	Object runtime.Object
+	Name   string // Describe(Object), e.g. "Deployment ops/operator"
+}
+
+// Account is the ServiceAccount the pod runs as ("default" when the template names none).
+func (p Pod) Account() ServiceAccountRef {
+	name := p.Spec.ServiceAccountName
+	if name == "" {
+		name = "default"
+	}
+	return ServiceAccountRef{p.Namespace, name}
+}
+
+func (p Pod) containers() []corev1.Container {
+	return append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...)
+}
+
 // Subject is who a request is made as: a ServiceAccount, a User or a Group.
 type Subject struct {
 	Kind, Namespace, Name string
@@ -43,6 +63,59 @@ type ModelOptions struct {
 	RuntimeGrants []RuntimeGrant
 	// Suppress maps check IDs to the reason they do not apply; suppressed violations are dropped.
 	Suppress map[string]string
+	// Severity overrides the default severity of checks, by ID.
+	Severity map[string]Severity
+	// BuiltinRoles are namespaced Roles the cluster provides, by "namespace/name" (nil rules: exists,
+	// rules unknown). Nil map: DefaultBuiltinRoles.
+	BuiltinRoles map[string][]rbacv1.PolicyRule
+	// ExternalRoles are Roles and ClusterRoles provided outside the chart (by a platform team or
+	// another chart): a binding to one is not an orphan. Their rules are unknown offline.
+	ExternalRoles []RoleRef
+	// AggregationSelectors select ClusterRoles aggregated by a role outside the chart (beyond the
+	// built-in rbac.authorization.k8s.io/aggregate-to-* labels): such a ClusterRole is not unbound.
+	AggregationSelectors []metav1.LabelSelector
+	// WatchDeclarations say where programs read the namespaces they watch, beyond the heuristics.
+	WatchDeclarations []WatchDeclaration
+}
+
+// RoleRef names a Role ("Role", namespace, name) or a ClusterRole ("ClusterRole", "", name).
+type RoleRef struct {
+	Kind, Namespace, Name string
+}
+
+// ParseRoleRef reads "Role/NAMESPACE/NAME" or "ClusterRole/NAME".
+func ParseRoleRef(s string) (RoleRef, error) {
+	parts := strings.Split(s, "/")
+	switch {
+	case len(parts) == 3 && parts[0] == "Role" && parts[1] != "" && parts[2] != "":
+		return RoleRef{"Role", parts[1], parts[2]}, nil
+	case len(parts) == 2 && parts[0] == "ClusterRole" && parts[1] != "":
+		return RoleRef{"ClusterRole", "", parts[1]}, nil
+	}
+	return RoleRef{}, fmt.Errorf("external role %q: want Role/NAMESPACE/NAME or ClusterRole/NAME", s)
+}
+
+// ParseServiceAccountRef reads "NAMESPACE/NAME".
+func ParseServiceAccountRef(s string) (ServiceAccountRef, error) {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return ServiceAccountRef{}, fmt.Errorf("external ServiceAccount %q: want NAMESPACE/NAME", s)
+	}
+	return ServiceAccountRef{ns, name}, nil
+}
+
+// DefaultBuiltinRoles are the namespaced Roles kube-apiserver creates (its bootstrap policy).
+func DefaultBuiltinRoles() map[string][]rbacv1.PolicyRule {
+	return map[string][]rbacv1.PolicyRule{
+		"kube-system/extension-apiserver-authentication-reader": {{APIGroups: []string{""}, Resources: []string{"configmaps"},
+			ResourceNames: []string{"extension-apiserver-authentication"}, Verbs: []string{"get", "list", "watch"}}},
+		"kube-system/system::leader-locking-kube-controller-manager": nil,
+		"kube-system/system::leader-locking-kube-scheduler":          nil,
+		"kube-system/system:controller:bootstrap-signer":             nil,
+		"kube-system/system:controller:cloud-provider":               nil,
+		"kube-system/system:controller:token-cleaner":                nil,
+		"kube-public/system:controller:bootstrap-signer":             nil,
+	}
 }
 
 // DefaultBuiltinClusterRoles are the ClusterRoles every cluster has.
@@ -68,7 +141,9 @@ type Model struct {
 	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
 	ServiceAccounts     map[ServiceAccountRef]*corev1.ServiceAccount
 	PodTemplates        []chartrender.PodTemplate
-	RuntimeGrants       []RuntimeGrant
+	// Pods are the pod templates with the workload that holds each (the same list as PodTemplates).
+	Pods          []Pod
+	RuntimeGrants []RuntimeGrant
 	// ParseErrors are problems reading runtime-grant ConfigMaps; reported by the runtime-coverage check.
 	ParseErrors  []string
 	clusterRules map[string][]rbacv1.PolicyRule // ClusterRole name → rules incl. aggregation
@@ -78,6 +153,9 @@ type Model struct {
 func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 	if opts.BuiltinClusterRoles == nil {
 		opts.BuiltinClusterRoles = DefaultBuiltinClusterRoles()
+	}
+	if opts.BuiltinRoles == nil {
+		opts.BuiltinRoles = DefaultBuiltinRoles()
 	}
 	m := &Model{Objects: objs, Options: opts, Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{},
 		ServiceAccounts: map[ServiceAccountRef]*corev1.ServiceAccount{}, clusterRules: map[string][]rbacv1.PolicyRule{}}
@@ -96,6 +174,11 @@ func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 		}
 	}
 	m.PodTemplates = chartrender.PodTemplatesOf(objs)
+	for _, o := range objs {
+		for _, pt := range chartrender.PodTemplatesOf([]runtime.Object{o}) {
+			m.Pods = append(m.Pods, Pod{PodTemplate: pt, Object: o, Name: Describe(o)})
+		}
+	}
 	for name, cr := range m.ClusterRoles {
 		m.clusterRules[name] = m.aggregate(cr)
 	}
@@ -141,12 +224,23 @@ func (m *Model) roleRules(ref rbacv1.RoleRef, ns string) (rules []rbacv1.PolicyR
 		if r, found := m.Roles[ns+"/"+ref.Name]; found {
 			return r.Rules, true
 		}
+		if r, found := m.Options.BuiltinRoles[ns+"/"+ref.Name]; found {
+			return r, true
+		}
 	case "ClusterRole":
 		if r, found := m.clusterRules[ref.Name]; found {
 			return r, true
 		}
 		if r, found := m.Options.BuiltinClusterRoles[ref.Name]; found {
 			return r, true
+		}
+		ns = ""
+	default:
+		return nil, false
+	}
+	for _, e := range m.Options.ExternalRoles {
+		if e == (RoleRef{ref.Kind, ns, ref.Name}) {
+			return nil, true
 		}
 	}
 	return nil, false

@@ -220,3 +220,32 @@ func TestParseRequestResolvesBuiltinGroups(t *testing.T) {
 	require.Equal(t, Request{Verb: "get", APIGroup: "example.io", Resource: "widgets", Subresource: "status"}, ParseRequest("get", "widgets.example.io/status", ""))
 	require.Equal(t, Request{Verb: "get", NonResourceURL: "/healthz"}, ParseRequest("get", "/healthz", ""))
 }
+
+func TestAnAllowAnnotationOnAWorkloadSilencesItsPodFindings(t *testing.T) {
+	objs := healthy()
+	d := objs[1].(*appsv1.Deployment)
+	d.Spec.Template.Spec.AutomountServiceAccountToken = nil
+	objs[0].(*corev1.ServiceAccount).AutomountServiceAccountToken = nil
+	vs := NewModel(objs, ModelOptions{}).Run()
+	require.Equal(t, []string{"automount-token"}, ids(vs))
+	require.Equal(t, "Deployment ns/app", vs[0].Object, "pod findings name the workload as Describe does")
+	d.Annotations = map[string]string{AllowAnnotation: "token-not-expiring, automount-token"}
+	require.Empty(t, NewModel(objs, ModelOptions{}).Run())
+}
+
+func TestTheRunnerStampsIDSeverityAndRemediation(t *testing.T) {
+	c := Check{ID: "demo", Description: "d", Severity: Warning, Remediation: "do the thing", Run: func(m *Model) []Finding {
+		return []Finding{{Object: "ClusterRole x", Message: "m1"}, {Object: "ClusterRole y", Message: "m2", Fix: "special"}}
+	}}
+	vs := NewModel(nil, ModelOptions{}).Run(c)
+	require.Equal(t, []Violation{{"demo", Warning, "ClusterRole x", "m1", "do the thing"}, {"demo", Warning, "ClusterRole y", "m2", "special"}}, vs)
+	vs = NewModel(nil, ModelOptions{Severity: map[string]Severity{"demo": Error}}).Run(c)
+	require.Equal(t, Error, vs[0].Severity, "the spec's per-check severity overrides the default")
+	require.Len(t, AtLeast(vs, Error), 2)
+}
+
+func TestDescribeNamesAClusterScopedObjectWithoutItsNamespace(t *testing.T) {
+	cr := &rbacv1.ClusterRole{TypeMeta: metav1.TypeMeta{Kind: "ClusterRole"}, ObjectMeta: om("stray", "x")}
+	require.Equal(t, "ClusterRole x", Describe(cr))
+	require.Equal(t, "Role ns/r", Describe(&rbacv1.Role{TypeMeta: metav1.TypeMeta{Kind: "Role"}, ObjectMeta: om("ns", "r")}))
+}

@@ -78,20 +78,25 @@ func (m *Model) ruleSets() []ruleSet {
 	return out
 }
 
+// riskyChecks are the risky-grant checks: warnings by default (ModelOptions.Severity or the spec's
+// checks.severity make them errors). A rule with a wildcard is reported once, by the wildcard check,
+// not again by every risky check it also matches.
 func riskyChecks() []Check {
 	checks := []Check{
-		{"wildcard", "a rule with \"*\" in its verbs, apiGroups or resources", checkWildcards},
-		{"cluster-admin-binding", "a binding to the cluster-admin ClusterRole", checkClusterAdmin},
+		{"wildcard", "a rule with \"*\" in its verbs, apiGroups, resources or nonResourceURLs", Warning,
+			"list the verbs, groups and resources the workload needs", checkWildcards},
+		{"cluster-admin-binding", "a binding to the cluster-admin ClusterRole", Warning,
+			"bind a role with the rules the workload needs", checkClusterAdmin},
 	}
 	for _, r := range riskyGrants {
 		r := r
-		checks = append(checks, Check{r.id, "a role that " + r.what, func(m *Model) []Violation {
-			var out []Violation
+		checks = append(checks, Check{r.id, "a role that " + r.what, Warning, r.fix, func(m *Model) []Finding {
+			var out []Finding
 			for _, rs := range m.ruleSets() {
+				rules := withoutWildcards(rs.rules)
 				for _, q := range r.requests {
-					if RulesAllow(rs.rules, q) {
-						out = append(out, Violation{r.id, r.severity, rs.name,
-							fmt.Sprintf("%s %s (it allows %s)", rs.name, r.what, requestString(q)), r.fix})
+					if RulesAllow(rules, q) {
+						out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s %s (it allows %s)", rs.name, r.what, requestString(q))})
 						break
 					}
 				}
@@ -100,6 +105,20 @@ func riskyChecks() []Check {
 		}})
 	}
 	return checks
+}
+
+func withoutWildcards(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	var out []rbacv1.PolicyRule
+	for _, r := range rules {
+		if !wildcardRule(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func wildcardRule(r rbacv1.PolicyRule) bool {
+	return containsStar(r.Verbs) || containsStar(r.APIGroups) || containsStar(r.Resources) || containsStar(r.NonResourceURLs)
 }
 
 func requestString(q Request) string {
@@ -113,20 +132,47 @@ func requestString(q Request) string {
 	return q.Verb + " " + res
 }
 
-func checkWildcards(m *Model) []Violation {
-	var out []Violation
+// checkWildcards reports each rule with a wildcard once, saying what it is equivalent to.
+func checkWildcards(m *Model) []Finding {
+	var out []Finding
 	for _, rs := range m.ruleSets() {
 		for _, rule := range rs.rules {
-			for field, list := range map[string][]string{"verbs": rule.Verbs, "apiGroups": rule.APIGroups, "resources": rule.Resources, "nonResourceURLs": rule.NonResourceURLs} {
-				if containsStar(list) {
-					out = append(out, Violation{"wildcard", Error, rs.name,
-						fmt.Sprintf("%s has \"*\" in %s (rule: %s), granting everything that exists now and later", rs.name, field, ruleString(rule)),
-						"list the verbs, groups and resources the workload needs"})
-				}
+			if wildcardRule(rule) {
+				out = append(out, Finding{Object: rs.name,
+					Message: fmt.Sprintf("%s has the rule %q: equivalent to %s in its scope, including what is added later", rs.name, ruleString(rule), wildcardMeaning(rule))})
 			}
 		}
 	}
-	return dedupe(out)
+	return out
+}
+
+// wildcardMeaning says in words what a wildcard rule grants, e.g. "every verb on every resource".
+func wildcardMeaning(r rbacv1.PolicyRule) string {
+	verbs := strings.Join(r.Verbs, ",")
+	if containsStar(r.Verbs) {
+		verbs = "every verb"
+	}
+	if len(r.NonResourceURLs) > 0 {
+		return verbs + " on non-resource URLs " + strings.Join(r.NonResourceURLs, ",")
+	}
+	res := strings.Join(r.Resources, ",")
+	switch {
+	case has(r.Resources, "*") && containsStar(r.APIGroups):
+		res = "every resource"
+	case has(r.Resources, "*"):
+		res = "every resource of API groups " + strings.Join(quoteGroups(r.APIGroups), ",")
+	case containsStar(r.APIGroups):
+		res += " of every API group"
+	}
+	return verbs + " on " + res
+}
+
+func quoteGroups(gs []string) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = fmt.Sprintf("%q", g)
+	}
+	return out
 }
 
 func containsStar(list []string) bool {
@@ -138,12 +184,11 @@ func containsStar(list []string) bool {
 	return false
 }
 
-func checkClusterAdmin(m *Model) []Violation {
-	var out []Violation
+func checkClusterAdmin(m *Model) []Finding {
+	var out []Finding
 	for _, b := range m.bindings() {
 		if b.roleRef.Kind == "ClusterRole" && b.roleRef.Name == "cluster-admin" {
-			out = append(out, Violation{"cluster-admin-binding", Error, describe(b.obj),
-				fmt.Sprintf("%s grants cluster-admin", describe(b.obj)), "bind a role with the rules the workload needs"})
+			out = append(out, Finding{Object: describe(b.obj), Message: fmt.Sprintf("%s grants cluster-admin", describe(b.obj))})
 		}
 	}
 	return out

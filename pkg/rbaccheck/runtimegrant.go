@@ -82,10 +82,19 @@ func Covers(owner, servant []rbacv1.PolicyRule) (bool, []rbacv1.PolicyRule) {
 var manageRBAC = rbacv1.PolicyRule{APIGroups: []string{rbacv1.GroupName}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"create"}}
 
 // CheckRuntimeGrant proves that the grantor holds the grant's rules, and create on roles and
-// rolebindings, in every namespace of the grant ("*": cluster-wide). Each gap is a violation that lists
-// the missing permissions.
+// rolebindings, in every namespace of the grant ("*": cluster-wide). Each gap is a runtime-coverage
+// violation that lists the missing permissions.
 func (m *Model) CheckRuntimeGrant(g RuntimeGrant) []Violation {
 	var out []Violation
+	c := checkByID("runtime-coverage")
+	for _, f := range m.runtimeGrantFindings(g) {
+		out = append(out, m.stamp(c, f))
+	}
+	return out
+}
+
+func (m *Model) runtimeGrantFindings(g RuntimeGrant) []Finding {
+	var out []Finding
 	need := append(append([]rbacv1.PolicyRule{}, g.Rules...), manageRBAC)
 	nss := append([]string{}, g.Namespaces...)
 	sort.Strings(nss)
@@ -98,12 +107,9 @@ func (m *Model) CheckRuntimeGrant(g RuntimeGrant) []Violation {
 		if ok {
 			continue
 		}
-		out = append(out, Violation{
-			Check: "runtime-coverage", Severity: Error, Object: g.Source,
+		out = append(out, Finding{Object: g.Source,
 			Message: fmt.Sprintf("ServiceAccount %s creates Roles %s but does not hold %s there; Kubernetes will reject them (\"attempting to grant RBAC permissions not currently held\")",
-				g.Grantor, where, describeRules(missing)),
-			Fix: "add the missing permissions to the ServiceAccount's own rules in that scope, or remove them from the rules it grants",
-		})
+				g.Grantor, where, describeRules(missing))})
 	}
 	return out
 }

@@ -133,23 +133,23 @@ func ScopeCheck(allowed []string) Check {
 	for _, ns := range allowed {
 		ok[ns] = true
 	}
-	return Check{ID: "scope-leak", Description: "an object outside the namespaces a namespace-scoped install may touch", Run: func(m *Model) []Violation {
-		var out []Violation
-		for _, o := range m.Objects {
-			if chartrender.IsClusterScoped(o) {
-				out = append(out, Violation{"scope-leak", Error, describe(o),
-					fmt.Sprintf("%s is cluster-scoped, but this combination is namespace-scoped (allowed: %s)", describe(o), strings.Join(allowed, ", ")),
-					"render a Role/RoleBinding (or nothing) in namespace-scoped mode"})
-				continue
+	return Check{ID: "scope-leak", Description: "an object outside the namespaces a namespace-scoped install may touch", Severity: Error,
+		Remediation: "render it only in the release namespace or the namespaces the values list", Run: func(m *Model) []Finding {
+			var out []Finding
+			for _, o := range m.Objects {
+				if chartrender.IsClusterScoped(o) {
+					out = append(out, Finding{describe(o),
+						fmt.Sprintf("%s is cluster-scoped, but this combination is namespace-scoped (allowed: %s)", describe(o), strings.Join(allowed, ", ")),
+						"render a Role/RoleBinding (or nothing) in namespace-scoped mode"})
+					continue
+				}
+				if ns := namespaceOf(o); !ok[ns] {
+					out = append(out, Finding{Object: describe(o),
+						Message: fmt.Sprintf("%s is in namespace %s, outside the allowed namespaces %s", describe(o), ns, strings.Join(allowed, ", "))})
+				}
 			}
-			if ns := namespaceOf(o); !ok[ns] {
-				out = append(out, Violation{"scope-leak", Error, describe(o),
-					fmt.Sprintf("%s is in namespace %s, outside the allowed namespaces %s", describe(o), ns, strings.Join(allowed, ", ")),
-					"render it only in the release namespace or the namespaces the values list"})
-			}
-		}
-		return out
-	}}
+			return out
+		}}
 }
 
 func namespaceOf(o runtime.Object) string {

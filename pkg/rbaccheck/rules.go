@@ -1,0 +1,159 @@
+package rbaccheck
+
+import (
+	"fmt"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// clusterScopedResources are the built-in cluster-scoped resources, by API group. A Role naming one
+// grants nothing: a Role applies to requests in its namespace, and these have none. "namespaces" is
+// not listed: a request for namespace X is authorized in namespace X, so a Role in X can grant get on
+// its own Namespace.
+var clusterScopedResources = map[string][]string{
+	"":                             {"nodes", "persistentvolumes", "componentstatuses"},
+	"rbac.authorization.k8s.io":    {"clusterroles", "clusterrolebindings"},
+	"apiextensions.k8s.io":         {"customresourcedefinitions"},
+	"storage.k8s.io":               {"storageclasses", "csidrivers", "csinodes", "volumeattachments", "volumeattributesclasses"},
+	"scheduling.k8s.io":            {"priorityclasses"},
+	"admissionregistration.k8s.io": {"validatingwebhookconfigurations", "mutatingwebhookconfigurations", "validatingadmissionpolicies", "validatingadmissionpolicybindings", "mutatingadmissionpolicies", "mutatingadmissionpolicybindings"},
+	"apiregistration.k8s.io":       {"apiservices"},
+	"certificates.k8s.io":          {"certificatesigningrequests", "clustertrustbundles"},
+	"networking.k8s.io":            {"ingressclasses", "ipaddresses", "servicecidrs"},
+	"node.k8s.io":                  {"runtimeclasses"},
+	"flowcontrol.apiserver.k8s.io": {"flowschemas", "prioritylevelconfigurations"},
+	"authentication.k8s.io":        {"tokenreviews", "selfsubjectreviews"},
+	"authorization.k8s.io":         {"subjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews"},
+	"resource.k8s.io":              {"deviceclasses"},
+}
+
+// ClusterScopedResource reports whether a built-in resource (plural, in its API group) is
+// cluster-scoped. Unknown resources (custom ones) are taken as namespaced.
+func ClusterScopedResource(group, resource string) bool {
+	resource, _, _ = strings.Cut(resource, "/")
+	for _, r := range clusterScopedResources[group] {
+		if r == resource {
+			return true
+		}
+	}
+	return false
+}
+
+// roleRules lists the rules of every rendered Role and ClusterRole with a name for each.
+type namedRule struct {
+	owner      string // Describe of the role
+	index      int
+	rule       rbacv1.PolicyRule
+	namespaced bool // in a Role
+}
+
+func (m *Model) allRules() []namedRule {
+	var out []namedRule
+	for _, r := range m.Roles {
+		for i, rule := range r.Rules {
+			out = append(out, namedRule{describe(r), i, rule, true})
+		}
+	}
+	for _, r := range m.ClusterRoles {
+		for i, rule := range r.Rules {
+			out = append(out, namedRule{describe(r), i, rule, false})
+		}
+	}
+	return out
+}
+
+// rejected says why kube-apiserver's validation would reject a rule ("" when it accepts it), as
+// k8s.io/kubernetes pkg/apis/rbac/validation.ValidatePolicyRule does.
+func rejected(r rbacv1.PolicyRule, namespaced bool) string {
+	switch {
+	case len(r.Verbs) == 0:
+		return "it has no verbs (verbs: Required value)"
+	case len(r.NonResourceURLs) > 0 && namespaced:
+		return "a Role cannot hold nonResourceURLs (namespaced rules cannot apply to non-resource URLs)"
+	case len(r.NonResourceURLs) > 0 && (len(r.APIGroups) > 0 || len(r.Resources) > 0):
+		return "it mixes nonResourceURLs with apiGroups or resources (rules cannot apply to both regular resources and non-resource URLs)"
+	case len(r.NonResourceURLs) > 0 && len(r.ResourceNames) > 0:
+		return "it has resourceNames with nonResourceURLs"
+	case len(r.NonResourceURLs) > 0:
+		return ""
+	case len(r.Resources) == 0:
+		return "it has no resources and no nonResourceURLs (resource rules must supply at least one resource)"
+	case len(r.APIGroups) == 0:
+		return "it has resources but no apiGroups (resource rules must supply at least one api group; use [\"\"] for the core group)"
+	}
+	return ""
+}
+
+func checkRejectedRules(m *Model) []Finding {
+	var out []Finding
+	for _, nr := range m.allRules() {
+		if why := rejected(nr.rule, nr.namespaced); why != "" {
+			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] (%s): the API server rejects it: %s", nr.owner, nr.index, ruleString(nr.rule), why)})
+		}
+	}
+	return out
+}
+
+// noop says what part of an accepted rule can never authorize anything ("" when all of it can).
+func noop(r rbacv1.PolicyRule, namespaced bool) []string {
+	var out []string
+	if len(r.ResourceNames) > 0 {
+		for _, v := range r.Verbs {
+			switch v {
+			case "create", "deletecollection":
+				out = append(out, fmt.Sprintf("%s with resourceNames never matches (the request carries no name)", v))
+			case "list", "watch":
+				out = append(out, fmt.Sprintf("%s with resourceNames matches only requests with fieldSelector metadata.name=<name>; a program that %ses the collection is denied", v, v))
+			}
+		}
+	}
+	if namespaced {
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				if ClusterScopedResource(g, res) {
+					name := res
+					if g != "" {
+						name += "." + g
+					}
+					out = append(out, fmt.Sprintf("%s is cluster-scoped, and a Role only grants in its namespace", name))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkNoopRules(m *Model) []Finding {
+	var out []Finding
+	for _, nr := range m.allRules() {
+		if rejected(nr.rule, nr.namespaced) != "" {
+			continue
+		}
+		for _, why := range noop(nr.rule, nr.namespaced) {
+			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] (%s) grants nothing: %s", nr.owner, nr.index, ruleString(nr.rule), why)})
+		}
+	}
+	return out
+}
+
+// checkDuplicates reports objects rendered twice with the same kind, namespace and name: on install
+// the second is rejected ("already exists") or silently replaces the first.
+func checkDuplicates(m *Model) []Finding {
+	count := map[string]int{}
+	var order []string
+	for _, o := range m.Objects {
+		k := describe(o)
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	var out []Finding
+	for _, k := range order {
+		if count[k] > 1 {
+			out = append(out, Finding{Object: k, Message: fmt.Sprintf("%s is rendered %d times: the API server keeps one (or the install fails with \"already exists\")", k, count[k])})
+		}
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package rbaccheck
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/component-helpers/auth/rbac/validation"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+)
+
+// WatchDeclaration tells the watch-without-grant check where a workload's program reads the namespaces
+// it watches, when the heuristics (WATCH_NAMESPACE, *_NAMESPACES, --namespace, ...) cannot see it.
+type WatchDeclaration struct {
+	// Workload is "Kind/name" (in any namespace) or "Kind/namespace/name", e.g. "Deployment/op".
+	Workload string
+	// Env names the env var, or Arg the flag (e.g. "--scope"), that carries the namespaces.
+	Env, Arg string
+	// Namespaces, when FromValues is set, are the namespaces themselves (read from the values); an
+	// empty list means every namespace.
+	Namespaces []string
+	FromValues bool
+}
+
+// watch is one source that tells a program which namespaces to watch.
+type watch struct {
+	source     string   // e.g. "env WATCH_NAMESPACE of container op"
+	namespaces []string // nil with all set: every namespace
+	all        bool
+}
+
+// SplitNamespaces reads a namespace list given as a comma-separated string ("a, b"), trimming blanks.
+func SplitNamespaces(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func newWatch(source, value string) watch {
+	nss := SplitNamespaces(value)
+	return watch{source: source, namespaces: nss, all: len(nss) == 0}
+}
+
+// watchEnv reports whether an env var names namespaces a program watches: WATCH_NAMESPACE(S) (any
+// name with WATCH ending in NAMESPACE or NAMESPACES) and any *_NAMESPACES list; an empty value means
+// every namespace (the controller-runtime and operator-sdk convention). A singular *_NAMESPACE without
+// WATCH (POD_NAMESPACE, LEADER_ELECTION_NAMESPACE, REGISTRY_API_NAMESPACE) names where the program runs
+// or puts one thing, not a watch scope: declare it in the spec's checks.watchNamespaces when it is one.
+func watchEnv(name string) bool {
+	n := strings.ToUpper(name)
+	switch {
+	case strings.Contains(n, "POD_NAMESPACE") || strings.Contains(n, "LEADER_ELECTION"):
+		return false
+	case strings.Contains(n, "WATCH") && (strings.HasSuffix(n, "NAMESPACE") || strings.HasSuffix(n, "NAMESPACES")):
+		return true
+	}
+	return strings.HasSuffix(n, "_NAMESPACES")
+}
+
+// watchFlags are the command-line flags that name watched namespaces.
+var watchFlags = map[string]bool{"namespace": true, "namespaces": true, "watch-namespace": true, "watch-namespaces": true, "watched-namespaces": true}
+
+// flagValues returns the values given to a flag in args, in "--flag=v" or "--flag v" form (one or two
+// dashes), and whether the flag appears at all.
+func flagValues(args []string, isFlag func(string) bool) (vals []string, names []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !isFlag(name) {
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) || strings.HasPrefix(args[i+1], "-") {
+				continue // a boolean-looking flag: no value to read
+			}
+			i++
+			val = args[i]
+		}
+		vals, names = append(vals, val), append(names, name)
+	}
+	return vals, names
+}
+
+// watches lists what a pod's containers are told to watch: env vars and flags by the heuristics,
+// and the spec's declarations for this workload.
+func (m *Model) watches(p Pod) []watch {
+	var out []watch
+	for _, c := range p.containers() {
+		for _, e := range c.Env {
+			if e.ValueFrom != nil {
+				continue
+			}
+			if !watchEnv(e.Name) {
+				continue
+			}
+			out = append(out, newWatch(fmt.Sprintf("env %s=%q of container %s", e.Name, e.Value, c.Name), e.Value))
+		}
+		vals, names := flagValues(append(append([]string{}, c.Command...), c.Args...), func(n string) bool { return watchFlags[n] })
+		for i, v := range vals {
+			out = append(out, newWatch(fmt.Sprintf("flag --%s=%q of container %s", names[i], v, c.Name), v))
+		}
+		for _, d := range m.Options.WatchDeclarations {
+			if !d.matches(p) {
+				continue
+			}
+			switch {
+			case d.FromValues:
+				out = append(out, watch{source: "the spec's checks.watchNamespaces", namespaces: d.Namespaces, all: len(d.Namespaces) == 0})
+			case d.Env != "":
+				for _, e := range c.Env {
+					if e.Name == d.Env && e.ValueFrom == nil {
+						out = append(out, newWatch(fmt.Sprintf("env %s=%q of container %s (declared)", e.Name, e.Value, c.Name), e.Value))
+					}
+				}
+			case d.Arg != "":
+				flag := strings.TrimLeft(d.Arg, "-")
+				vals, _ := flagValues(append(append([]string{}, c.Command...), c.Args...), func(n string) bool { return n == flag })
+				for _, v := range vals {
+					out = append(out, newWatch(fmt.Sprintf("flag --%s=%q of container %s (declared)", flag, v, c.Name), v))
+				}
+			}
+		}
+	}
+	return dedupeWatches(out)
+}
+
+func dedupeWatches(ws []watch) []watch {
+	seen := map[string]bool{}
+	var out []watch
+	for _, w := range ws {
+		if !seen[w.source] {
+			seen[w.source] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (d WatchDeclaration) matches(p Pod) bool {
+	kind, rest, _ := strings.Cut(d.Workload, "/")
+	if kind != chartrender.Kind(p.Object) {
+		return false
+	}
+	if ns, name, ok := strings.Cut(rest, "/"); ok {
+		return ns == p.Namespace && name == objectName(p.Object)
+	}
+	return rest == objectName(p.Object)
+}
+
+// listWatched returns the list/watch rules, one per verb and resource, that the account holds: the
+// ones held outside the pod's own namespace (cluster-wide or in another namespace) when there are any,
+// else the ones held in its own namespace. A program that holds grants elsewhere uses those it holds
+// only at home for its own plumbing (leader-election leases, its own config), not in what it watches.
+// Rules by name or by wildcard, subresources and cluster-scoped resources are left out.
+func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
+	seen := map[string]bool{}
+	var outside, inside []rbacv1.PolicyRule
+	for _, b := range m.bindings() {
+		if !m.bindsSubject(b.subjects, b.namespace, who) {
+			continue
+		}
+		rules, _ := m.roleRules(b.roleRef, b.namespace)
+		for _, rule := range rules {
+			if len(rule.NonResourceURLs) > 0 || len(rule.ResourceNames) > 0 {
+				continue
+			}
+			for _, r := range validation.BreakdownRule(rule) {
+				v, g, res := r.Verbs[0], r.APIGroups[0], r.Resources[0]
+				if (v != "list" && v != "watch") || g == "*" || res == "*" || strings.Contains(res, "/") || ClusterScopedResource(g, res) {
+					continue
+				}
+				k := fmt.Sprint(b.namespace == home, v, g, res)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				if b.namespace == home {
+					inside = append(inside, r)
+				} else {
+					outside = append(outside, r)
+				}
+			}
+		}
+	}
+	if len(outside) > 0 {
+		return outside
+	}
+	return inside
+}
+
+// checkWatchWithoutGrant proves that each pod's account can list and watch, in every namespace its
+// program is told to watch (cluster-wide when it watches all), what it is granted list or watch on
+// (see listWatched).
+func checkWatchWithoutGrant(m *Model) []Finding {
+	var out []Finding
+	for _, p := range m.Pods {
+		ws := m.watches(p)
+		if len(ws) == 0 {
+			continue
+		}
+		acct := p.Account()
+		need := m.listWatched(acct.AsSubject(), p.Namespace)
+		if len(need) == 0 {
+			continue
+		}
+		held := m.grantedIn(acct.AsSubject())
+		for _, w := range ws {
+			scopes := w.namespaces
+			if w.all {
+				scopes = []string{""}
+			}
+			for _, ns := range scopes {
+				ok, missing := Covers(m.RulesFor(acct.AsSubject(), ns), need)
+				if ok {
+					continue
+				}
+				where := "namespace " + ns
+				if ns == "" {
+					where = "every namespace"
+				}
+				out = append(out, Finding{Object: p.Name,
+					Message: fmt.Sprintf("%s watches %s (%s), but ServiceAccount %s cannot %s there (its grants are bound %s)",
+						p.Name, where, w.source, acct, describeRules(missing), held)})
+			}
+		}
+	}
+	return out
+}
+
+// grantedIn lists where who holds grants: "cluster" and the namespaces of its RoleBindings.
+func (m *Model) grantedIn(who Subject) string {
+	set := map[string]bool{}
+	for _, b := range m.bindings() {
+		if m.bindsSubject(b.subjects, b.namespace, who) {
+			if b.namespace == "" {
+				set["cluster-wide"] = true
+			} else {
+				set["in namespace "+b.namespace] = true
+			}
+		}
+	}
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// checkDefaultServiceAccount reports grants bound to a namespace's "default" ServiceAccount.
+func checkDefaultServiceAccount(m *Model) []Finding {
+	var out []Finding
+	for _, b := range m.bindings() {
+		for _, s := range b.subjects {
+			if s.Kind != rbacv1.ServiceAccountKind || s.Name != "default" {
+				continue
+			}
+			ns := s.Namespace
+			if ns == "" {
+				ns = b.namespace
+			}
+			out = append(out, Finding{Object: describe(b.obj),
+				Message: fmt.Sprintf("%s grants %s %s to ServiceAccount %s/default: every pod of namespace %s that names no serviceAccountName runs with it",
+					describe(b.obj), b.roleRef.Kind, b.roleRef.Name, ns, ns)})
+		}
+	}
+	return out
+}
+
+func objectName(o runtime.Object) string {
+	if acc, err := meta.Accessor(o); err == nil {
+		return acc.GetName()
+	}
+	return ""
+}
