@@ -1,6 +1,7 @@
 package rbaccheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -89,10 +90,19 @@ func checkRejectedRules(m *Model) []Finding {
 	var out []Finding
 	for _, nr := range m.allRules() {
 		if why := rejected(nr.rule, nr.namespaced); why != "" {
-			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] (%s): the API server rejects it: %s", nr.owner, nr.index, ruleString(nr.rule), why)})
+			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] %s: the API server rejects it: %s", nr.owner, nr.index, ruleJSON(nr.rule), why)})
 		}
 	}
 	return out
+}
+
+// ruleJSON shows a rule as written, empty fields left out: {"resources":["pods"],"verbs":["get"]}.
+func ruleJSON(r rbacv1.PolicyRule) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return ruleString(r)
+	}
+	return string(b)
 }
 
 // noop says what part of an accepted rule can never authorize anything ("" when all of it can).
@@ -102,9 +112,9 @@ func noop(r rbacv1.PolicyRule, namespaced bool) []string {
 		for _, v := range r.Verbs {
 			switch v {
 			case "create", "deletecollection":
-				out = append(out, fmt.Sprintf("%s with resourceNames never matches (the request carries no name)", v))
+				out = append(out, fmt.Sprintf("its %s never matches: a %s request carries no name to match resourceNames", v, v))
 			case "list", "watch":
-				out = append(out, fmt.Sprintf("%s with resourceNames matches only requests with fieldSelector metadata.name=<name>; a program that %ses the collection is denied", v, v))
+				out = append(out, fmt.Sprintf("its %s matches only requests with fieldSelector metadata.name=<name>: a %s of the collection is denied", v, v))
 			}
 		}
 	}
@@ -116,7 +126,7 @@ func noop(r rbacv1.PolicyRule, namespaced bool) []string {
 					if g != "" {
 						name += "." + g
 					}
-					out = append(out, fmt.Sprintf("%s is cluster-scoped, and a Role only grants in its namespace", name))
+					out = append(out, fmt.Sprintf("%s are cluster-scoped, and a Role only grants in its namespace", name))
 				}
 			}
 		}
@@ -131,7 +141,7 @@ func checkNoopRules(m *Model) []Finding {
 			continue
 		}
 		for _, why := range noop(nr.rule, nr.namespaced) {
-			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] (%s) grants nothing: %s", nr.owner, nr.index, ruleString(nr.rule), why)})
+			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] %s grants less than it says: %s", nr.owner, nr.index, ruleJSON(nr.rule), why)})
 		}
 	}
 	return out

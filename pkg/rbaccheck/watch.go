@@ -231,11 +231,34 @@ func checkWatchWithoutGrant(m *Model) []Finding {
 				}
 				out = append(out, Finding{Object: p.Name,
 					Message: fmt.Sprintf("%s watches %s (%s), but ServiceAccount %s cannot %s there (its grants are bound %s)",
-						p.Name, where, w.source, acct, describeRules(missing), held)})
+						p.Name, where, w.source, acct, verbsByResource(missing), held)})
 			}
 		}
 	}
 	return out
+}
+
+// verbsByResource words broken-down resource rules as "list,watch configmaps; list services".
+func verbsByResource(rules []rbacv1.PolicyRule) string {
+	verbs := map[string][]string{}
+	var order []string
+	for _, r := range rules {
+		res := r.Resources[0]
+		if g := r.APIGroups[0]; g != "" {
+			res += "." + g
+		}
+		if verbs[res] == nil {
+			order = append(order, res)
+		}
+		verbs[res] = append(verbs[res], r.Verbs...)
+	}
+	sort.Strings(order)
+	parts := make([]string, len(order))
+	for i, res := range order {
+		sort.Strings(verbs[res])
+		parts[i] = strings.Join(verbs[res], ",") + " " + res
+	}
+	return strings.Join(parts, "; ")
 }
 
 // grantedIn lists where who holds grants: "cluster" and the namespaces of its RoleBindings.
