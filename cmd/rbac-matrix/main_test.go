@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -138,5 +140,43 @@ func TestSetTakesHelmSyntax(t *testing.T) {
 	code, _, errOut = runCLI(t, "check", "../../charts/operator", "--set", "rbac.watchNamespaces[0]=a")
 	if code != 2 || !strings.Contains(errOut, "give all of it: rbac.watchNamespaces={x,y}") {
 		t.Errorf("an indexed path: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// Roles and accounts a platform team provides are declared on the command line as in the spec.
+func TestExternalRolesAndAccountsFromTheCommandLine(t *testing.T) {
+	spec := "../../tests/fixtures/external-roles/matrix.yaml"
+	code, out, _ := runCLI(t, "check", "--spec", spec)
+	if code != 1 || !strings.Contains(out, "error [orphaned-binding] RoleBinding apps/app-platform references Role platform-reader") {
+		t.Fatalf("undeclared: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "check", "--spec", spec, "--external-role", "Role/apps/platform-reader", "--external-serviceaccount", "platform/auditor")
+	if code != 0 || !strings.Contains(out, "1 passed, 0 failed") {
+		t.Errorf("declared: exit %d\n%s", code, out)
+	}
+	code, _, errOut := runCLI(t, "check", "--spec", spec, "--external-role", "platform-reader")
+	if code != 2 || !strings.Contains(errOut, `external role "platform-reader": want Role/NAMESPACE/NAME or ClusterRole/NAME`) {
+		t.Errorf("malformed: exit %d %q", code, errOut)
+	}
+}
+
+// checks.severity in the spec makes a warning an error (and the bad value is named).
+func TestPerCheckSeverityFromTheSpec(t *testing.T) {
+	dir := t.TempDir()
+	write := func(sev string) string {
+		p := filepath.Join(dir, "matrix.yaml")
+		abs, _ := filepath.Abs("../../tests/fixtures/risky-grants")
+		if err := os.WriteFile(p, []byte("chart: "+abs+"\nrelease: {name: rel, namespace: apps}\nchecks:\n  severity: {secrets-read: "+sev+"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	code, out, _ := runCLI(t, "check", "--spec", write("error"))
+	if code != 1 || !strings.Contains(out, "error [secrets-read]") || !strings.Contains(out, "warning [serviceaccount-token]") {
+		t.Errorf("severity error: exit %d\n%s", code, out)
+	}
+	code, _, errOut := runCLI(t, "check", "--spec", write("fatal"))
+	if code != 1 || !strings.Contains(errOut, `checks.severity.secrets-read: severity "fatal": use error or warning`) {
+		t.Errorf("bad severity: exit %d %q", code, errOut)
 	}
 }

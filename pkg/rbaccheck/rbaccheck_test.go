@@ -249,3 +249,14 @@ func TestDescribeNamesAClusterScopedObjectWithoutItsNamespace(t *testing.T) {
 	require.Equal(t, "ClusterRole x", Describe(cr))
 	require.Equal(t, "Role ns/r", Describe(&rbacv1.Role{TypeMeta: metav1.TypeMeta{Kind: "Role"}, ObjectMeta: om("ns", "r")}))
 }
+
+func TestExternalClusterRolesAndBuiltinRolesAreNotOrphans(t *testing.T) {
+	objs := append(healthy(), crb("platform", "platform-reader", "ns", "app"), rb("kube-system", "auth", "Role", "extension-apiserver-authentication-reader", "ns", "app"))
+	require.Equal(t, []string{"orphaned-binding"}, ids(NewModel(objs, ModelOptions{}).Run()))
+	ref, err := ParseRoleRef("ClusterRole/platform-reader")
+	require.NoError(t, err)
+	require.Empty(t, NewModel(objs, ModelOptions{ExternalRoles: []RoleRef{ref}}).Run())
+	ok, _ := NewModel(objs, ModelOptions{}).CanI(ServiceAccountRef{"ns", "app"}.AsSubject(),
+		Request{Verb: "get", Resource: "configmaps", Name: "extension-apiserver-authentication", Namespace: "kube-system"})
+	require.True(t, ok, "the built-in Role's rules are known")
+}
