@@ -24,7 +24,7 @@ const usage = `usage:
                       [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
-  rbac-matrix checks  (list the built-in checks)
+  rbac-matrix checks  [--format text|markdown]  (list the built-in checks)
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "can-i":
 		code, err = cmdCanI(args[1:], stdout)
 	case "checks":
-		err = cmdChecks(stdout)
+		err = cmdChecks(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,34 @@ func TestPerCheckSeverityFromTheSpec(t *testing.T) {
 	code, _, errOut := runCLI(t, "check", "--spec", write("fatal"))
 	if code != 1 || !strings.Contains(errOut, `checks.severity.secrets-read: severity "fatal": use error or warning`) {
 		t.Errorf("bad severity: exit %d %q", code, errOut)
+	}
+}
+
+var updateReadme = flag.Bool("update-readme", false, "rewrite the README's check list from the registry")
+
+// The README's check list is `rbac-matrix checks --format markdown`.
+func TestREADMECheckList(t *testing.T) {
+	const begin, end = "<!-- checks:start -->\n", "<!-- checks:end -->"
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q markers", begin, end)
+	}
+	code, want, _ := runCLI(t, "checks", "--format", "markdown")
+	if code != 0 || !strings.Contains(want, "| `watch-without-grant` | error |") {
+		t.Fatalf("checks --format markdown: exit %d\n%s", code, want)
+	}
+	if got := readme[i+len(begin) : j]; got != want {
+		if *updateReadme {
+			if err := os.WriteFile("../../README.md", []byte(readme[:i+len(begin)]+want+readme[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README.md's check list drifted from the registry: run go test ./cmd/rbac-matrix -run TestREADMECheckList -update-readme\nwant:\n%s", want)
 	}
 }

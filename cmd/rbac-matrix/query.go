@@ -83,11 +83,39 @@ func cmdCanI(args []string, out io.Writer) (int, error) {
 	return 1, nil
 }
 
-func cmdChecks(out io.Writer) error {
+func cmdChecks(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("checks", flag.ContinueOnError)
+	format := fs.String("format", "text", "text or markdown (the README's check list)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
 	checks := append(rbaccheck.DefaultChecks(), rbaccheck.ScopeCheck(nil))
 	sort.Slice(checks, func(i, j int) bool { return checks[i].ID < checks[j].ID })
-	for _, c := range checks {
-		fmt.Fprintf(out, "%-26s %s\n", c.ID, c.Description)
+	switch *format {
+	case "text":
+		for _, c := range checks {
+			fmt.Fprintf(out, "%-31s %-7s %s\n", c.ID, c.Severity, c.Description)
+		}
+	case "markdown":
+		fmt.Fprint(out, checksMarkdown(checks))
+	default:
+		return usageError{fmt.Sprintf("--format %q: use text or markdown", *format)}
 	}
 	return nil
 }
+
+// checksMarkdown is the README's check list: errors first, then warnings, each by ID.
+func checksMarkdown(checks []rbaccheck.Check) string {
+	var b strings.Builder
+	b.WriteString("| Check | Default severity | Finds | Fix |\n| --- | --- | --- | --- |\n")
+	for _, sev := range []rbaccheck.Severity{rbaccheck.Error, rbaccheck.Warning} {
+		for _, c := range checks {
+			if c.Severity == sev {
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.ID, c.Severity, mdCell(c.Description), mdCell(c.Remediation))
+			}
+		}
+	}
+	return b.String()
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
