@@ -73,22 +73,30 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			failed++
 		}
 	}
+	// Checks of the chart's template sources hold whatever the values: they run once.
+	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
 	elapsed := time.Since(start)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "combinations": reports, "failed": failed}); err != nil {
+		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "templates": chartReport.Violations, "combinations": reports, "failed": failed}); err != nil {
 			return 0, err
 		}
 	case "junit":
+		if len(chartReport.Violations) > 0 {
+			reports = append([]matrix.Report{chartReport}, reports...)
+		}
 		if err := writeJUnit(out, ch.Name(), reports, failOn, elapsed); err != nil {
 			return 0, err
 		}
 	default:
+		for _, v := range chartReport.Violations {
+			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
+		}
 		writeTable(out, ch.Name(), reports, failOn, *whoCan, *quiet, elapsed)
 	}
-	if failed > 0 {
+	if failed > 0 || failing(chartReport, failOn) {
 		return 1, nil
 	}
 	return 0, nil

@@ -74,6 +74,9 @@ type ModelOptions struct {
 	// AggregationSelectors select ClusterRoles aggregated by a role outside the chart (beyond the
 	// built-in rbac.authorization.k8s.io/aggregate-to-* labels): such a ClusterRole is not unbound.
 	AggregationSelectors []metav1.LabelSelector
+	// Templates are the chart's template sources by path (e.g. "app/templates/_validate.tpl"), for the
+	// TemplateChecks; nil for checks of a rendering.
+	Templates map[string]string
 	// WatchDeclarations say where programs read the namespaces they watch, beyond the heuristics.
 	WatchDeclarations []WatchDeclaration
 }
