@@ -116,6 +116,28 @@ func TestFalsePositivesAreGone(t *testing.T) {
 	}
 }
 
+// The watched namespaces can also be declared as a values path: a list, a string or a comma list.
+func TestWatchNamespacesDeclaredByValuesPath(t *testing.T) {
+	decl := func(s *matrix.Spec) { s.Checks.WatchNamespaces = []matrix.WatchSource{{Workload: "Deployment/app", ValuesPath: "scope"}} }
+	reports := evaluateFixture(t, "watch-declared-source", decl)
+	if got := lines(reports["scope=apps"].Violations); got != "" {
+		t.Errorf("scope=apps: %s", got)
+	}
+	want := "error [watch-without-grant] Deployment apps/app watches namespace team-a (the spec's checks.watchNamespaces), but ServiceAccount apps/app cannot list,watch pods there (its grants are bound in namespace apps)"
+	if got := lines(reports["scope=apps,team-a"].Violations); got != want {
+		t.Errorf("scope=apps,team-a:\n got: %s\nwant: %s", got, want)
+	}
+	spec, _ := matrix.LoadSpec("fixtures/watch-declared-source/matrix.yaml")
+	spec.Checks.WatchNamespaces = []matrix.WatchSource{{Workload: "Deployment/app", ValuesPath: "other"}}
+	if err := spec.Validate(); err == nil || !strings.Contains(err.Error(), `checks.watchNamespaces[0].valuesPath "other" is not an axis`) {
+		t.Errorf("a values path no combination sets: %v", err)
+	}
+	spec.Checks.WatchNamespaces = []matrix.WatchSource{{Workload: "Deployment/app", Env: "A", Arg: "--b"}}
+	if err := spec.Validate(); err == nil || !strings.Contains(err.Error(), "sets 2 of env, arg, valuesPath: set exactly one") {
+		t.Errorf("two sources: %v", err)
+	}
+}
+
 func TestBuiltinAndExternalRolesAndAccountsAreKnown(t *testing.T) {
 	r := evaluateFixture(t, "external-roles", nil)["defaults"]
 	want := "error [missing-subject] RoleBinding apps/app-platform binds ServiceAccount auditor, which is not rendered in namespace platform\n" +

@@ -57,6 +57,22 @@ func (cfg CheckConfig) Validate() error {
 	return nil
 }
 
+// validateWatchPaths requires each watchNamespaces valuesPath to be an axis of the spec: the namespaces
+// are read from each combination's values, and a path no combination sets would read as "every
+// namespace".
+func (s *Spec) validateWatchPaths() error {
+	axes := map[string]bool{}
+	for _, a := range s.Axes {
+		axes[a.Path] = true
+	}
+	for i, w := range s.Checks.WatchNamespaces {
+		if w.ValuesPath != "" && !axes[w.ValuesPath] {
+			return fmt.Errorf("checks.watchNamespaces[%d].valuesPath %q is not an axis: add an axis (or --set) with its values, since the namespaces are read from each combination", i, w.ValuesPath)
+		}
+	}
+	return nil
+}
+
 // addOptions adds the per-check severities and external roles to the model options.
 func (cfg CheckConfig) addOptions(opts *rbaccheck.ModelOptions) {
 	for id, s := range cfg.Severity {

@@ -85,6 +85,9 @@ func (s *Spec) Validate() error {
 	if err := s.Checks.Validate(); err != nil {
 		return err
 	}
+	if err := s.validateWatchPaths(); err != nil {
+		return err
+	}
 	for i, a := range s.Axes {
 		set := 0
 		for _, b := range []bool{a.Path != "", len(a.Namespace) > 0, len(a.ReleaseName) > 0, len(a.ValuesFiles) > 0} {
