@@ -118,7 +118,9 @@ func TestFalsePositivesAreGone(t *testing.T) {
 
 // The watched namespaces can also be declared as a values path: a list, a string or a comma list.
 func TestWatchNamespacesDeclaredByValuesPath(t *testing.T) {
-	decl := func(s *matrix.Spec) { s.Checks.WatchNamespaces = []matrix.WatchSource{{Workload: "Deployment/app", ValuesPath: "scope"}} }
+	decl := func(s *matrix.Spec) {
+		s.Checks.WatchNamespaces = []matrix.WatchSource{{Workload: "Deployment/app", ValuesPath: "scope"}}
+	}
 	reports := evaluateFixture(t, "watch-declared-source", decl)
 	if got := lines(reports["scope=apps"].Violations); got != "" {
 		t.Errorf("scope=apps: %s", got)
