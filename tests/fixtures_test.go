@@ -192,7 +192,7 @@ func TestEveryBuiltinCheckIsDocumentedAndHasAFixture(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, c := range append(append(rbaccheck.DefaultChecks(), rbaccheck.ScopeCheck(nil)), rbaccheck.TemplateChecks()...) {
+	for _, c := range rbaccheck.BuiltinChecks() {
 		if c.Description == "" || c.Remediation == "" || (c.Severity != rbaccheck.Error && c.Severity != rbaccheck.Warning) {
 			t.Errorf("check %s lacks a description, a remediation or a severity: %+v", c.ID, c)
 		}

@@ -89,7 +89,7 @@ func cmdChecks(args []string, out io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	checks := append(append(rbaccheck.DefaultChecks(), rbaccheck.ScopeCheck(nil)), rbaccheck.TemplateChecks()...)
+	checks := rbaccheck.BuiltinChecks()
 	sort.Slice(checks, func(i, j int) bool { return checks[i].ID < checks[j].ID })
 	switch *format {
 	case "text":

@@ -388,9 +388,15 @@ func checkTokenExpiry(m *Model) []Finding {
 	return out
 }
 
+// BuiltinChecks are every built-in check: DefaultChecks, the scope check a spec switches on per
+// combination, and the TemplateChecks run once per chart. IDs in suppressions and severities name these.
+func BuiltinChecks() []Check {
+	return append(append(DefaultChecks(), ScopeCheck(nil)), TemplateChecks()...)
+}
+
 // checkByID returns the built-in check with the ID; it panics on an unknown ID (a programming error).
 func checkByID(id string) Check {
-	for _, c := range append(DefaultChecks(), ScopeCheck(nil)) {
+	for _, c := range BuiltinChecks() {
 		if c.ID == id {
 			return c
 		}
