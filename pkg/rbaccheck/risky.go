@@ -139,7 +139,7 @@ func checkWildcards(m *Model) []Finding {
 		for _, rule := range rs.rules {
 			if wildcardRule(rule) {
 				out = append(out, Finding{Object: rs.name,
-					Message: fmt.Sprintf("%s has the rule %q: equivalent to %s in its scope, including what is added later", rs.name, ruleString(rule), wildcardMeaning(rule))})
+					Message: fmt.Sprintf("%s has the rule %s: equivalent to %s in its scope, including what is added later", rs.name, ruleJSON(rule), wildcardMeaning(rule))})
 			}
 		}
 	}

@@ -88,7 +88,7 @@ func TestOneWildcardRuleIsOneFinding(t *testing.T) {
 	objs[2].(*rbacv1.Role).Rules = []rbacv1.PolicyRule{rule("*", "*", "*")}
 	vs := NewModel(objs, ModelOptions{}).Run()
 	require.Equal(t, []string{"wildcard"}, ids(vs))
-	require.Equal(t, `Role ns/app has the rule "* *.*": equivalent to every verb on every resource in its scope, including what is added later`, vs[0].Message)
+	require.Equal(t, `Role ns/app has the rule {"verbs":["*"],"apiGroups":["*"],"resources":["*"]}: equivalent to every verb on every resource in its scope, including what is added later`, vs[0].Message)
 	require.Equal(t, Warning, vs[0].Severity)
 }
 
@@ -97,4 +97,11 @@ func TestADuplicateIsReportedOnceByItsName(t *testing.T) {
 	vs := NewModel(objs, ModelOptions{}).Run()
 	require.Equal(t, []string{"duplicate-object"}, ids(vs))
 	require.Equal(t, "Deployment ns/app", vs[0].Object)
+}
+
+func TestWildcardMeaningSaysWhatTheRuleGrants(t *testing.T) {
+	require.Equal(t, "every verb on pods", wildcardMeaning(rule("", "pods", "*")))
+	require.Equal(t, `get,list on every resource of API groups "apps"`, wildcardMeaning(rule("apps", "*", "get,list")))
+	require.Equal(t, "get on widgets of every API group", wildcardMeaning(rule("*", "widgets", "get")))
+	require.Equal(t, "get on non-resource URLs /metrics*", wildcardMeaning(rbacv1.PolicyRule{NonResourceURLs: []string{"/metrics*"}, Verbs: []string{"get"}}))
 }
