@@ -9,8 +9,8 @@ Usage: {{ include "workload-rbac.class.serviceAccount" (dict "context" $ "name" 
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ .name }}
-  namespace: {{ .namespace | default .context.Release.Namespace }}
+  name: {{ .name | quote }}
+  namespace: {{ .namespace | default .context.Release.Namespace | quote }}
   labels:
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
     {{- with $sa.labels }}
