@@ -40,8 +40,8 @@ lint: deps ## helm lint and ct lint (chart-testing, ct.yaml) on both charts.
 	ct lint --config ct.yaml --all
 
 .PHONY: generate-golden
-generate-golden: ## Refresh the checked-in "who can do what where" golden tables.
-	go test ./tests/ -run TestMatrix -update
+generate-golden: ## Refresh the checked-in golden who-can tables and full manifests (review the diff).
+	go test ./tests/ -run 'TestMatrix|TestManifestGolden' -update
 
 .PHONY: generate-docs
 generate-docs: ## Regenerate the README values tables from the charts' values.yaml.

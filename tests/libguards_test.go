@@ -76,11 +76,11 @@ func policyRules(t *testing.T, rules arr) []rbacv1.PolicyRule {
 // TestWhyCannotWriteYAML: workload-rbac.rules.render alone (no validation in front of it) keeps every
 // why inside its comment: a why that tries to add a wildcard rule renders as the one rule given.
 func TestWhyCannotWriteYAML(t *testing.T) {
-	for _, why := range []string{
-		"x\n- apiGroups: ['*']\n  resources: ['*']\n  verbs: ['*']",
-		"x\r- verbs: ['*']",
-		"x\u2028- verbs: ['*']\u2029- verbs: ['*']\u0085- verbs: ['*']",
-		"quotes \" ' and # and key: value",
+	for why, comment := range map[string]string{
+		"x\n- apiGroups: ['*']\n  resources: ['*']\n  verbs: ['*']": "# x - apiGroups: ['*']   resources: ['*']   verbs: ['*']\n",
+		"x\r\n- verbs: ['*']": "# x - verbs: ['*']\n",
+		"x\u2028- verbs: ['*']\u2029- verbs: ['*']\u0085- verbs: ['*']": "# x - verbs: ['*'] - verbs: ['*'] - verbs: ['*']\n",
+		"quotes \" ' and # and key: value":                              "# quotes \" ' and # and key: value\n",
 	} {
 		rule := obj{"why": why, "apiGroups": arr{""}, "resources": arr{"services"}, "verbs": arr{"get"}}
 		res, err := renderLib(t, libCase{values: obj{"rawRules": arr{rule}}})
@@ -95,6 +95,9 @@ func TestWhyCannotWriteYAML(t *testing.T) {
 		}
 		if want := policyRules(t, arr{rule}); !reflect.DeepEqual(got, want) {
 			t.Errorf("why %q rendered rules %+v, want %+v", why, got, want)
+		}
+		if !strings.Contains(res.Manifest(), "\n  "+comment) {
+			t.Errorf("why %q: no comment line %q in\n%s", why, comment, res.Manifest())
 		}
 	}
 }

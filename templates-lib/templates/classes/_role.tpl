@@ -27,7 +27,7 @@ Usage: rules:
 {{- define "workload-rbac.rules.render" -}}
 {{- range $r := .rules }}
 {{- with $r.why }}
-# {{ toString . | regexReplaceAll `[\r\n\x{85}\x{2028}\x{2029}]+` " " }}
+# {{ regexReplaceAll `[\r\n\x{85}\x{2028}\x{2029}]+` (toString .) " " }}
 {{- end }}
 {{- $lead := "- " }}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" }}
