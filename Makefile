@@ -48,7 +48,12 @@ generate-docs: ## Regenerate the README values tables from the charts' values.ya
 	go run ./cmd/values-doc -readme README.md $(CHARTS)
 
 .PHONY: verify
-verify: verify-docs ## Fail when generated files drifted.
+verify: verify-docs verify-go ## Fail when generated files drifted, Go code is not gofmt'd or go.mod is not tidy.
+
+.PHONY: verify-go
+verify-go: ## Fail on Go files gofmt would change and on any `go mod tidy` diff.
+	@files=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$files" || { echo "gofmt -w these files: $$files" >&2; exit 1; }
+	@go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy (go mod tidy -diff shows what)" >&2; exit 1; }
 
 .PHONY: verify-docs
 verify-docs: ## Fail when the README values tables or values.schema.json drifted from values.yaml.
