@@ -149,6 +149,9 @@ var libGuardCases = []libCase{
 	// workload-rbac.serviceAccount.name.
 	{"the default ServiceAccount", "", "", obj{"serviceAccount": obj{"name": "default"}}, "workload-rbac: serviceAccount.name is \"default\", the account every pod of the namespace that names none runs as: binding RBAC to it grants it to all of them. Name a dedicated ServiceAccount"},
 	{"an existing account without its name", "", "", obj{"serviceAccount": obj{"create": false}}, "workload-rbac: serviceAccount.create=false needs serviceAccount.name: name the existing ServiceAccount the workload should run as (binding RBAC to \"default\" would grant it to every pod in the namespace)"},
+	// workload-rbac.class.serviceAccount.
+	{"a token automount that is a string", "", "", obj{"serviceAccount": obj{"automountServiceAccountToken": "yes"}},
+		"workload-rbac: automountServiceAccountToken is yes (string), not true or false: write a boolean (false keeps the legacy token unmounted)"},
 	// workload-rbac.validate.namespaces.
 	{"a namespace that is a number", "", "", obj{"namespaces": arr{7}}, "workload-rbac: namespaces[0] is 7, not a string: list namespace names, e.g. [team-a, team-b]"},
 	{"an invalid namespace", "", "", obj{"namespaces": arr{"team_a"}}, "workload-rbac: namespaces[0] \"team_a\" is not a valid namespace name: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"},

@@ -50,7 +50,11 @@ Usage: {{- include "operator.validate" (dict "context" $) }}
 {{- $namespaced := not (and $v.registryAPI.clusterScoped (empty $v.rbac.watchNamespaces)) -}}
 {{- include "workload-rbac.validate.rules" (dict "rules" $v.registryAPI.rules "valuesPath" "registryAPI.rules" "namespaced" $namespaced "required" true) -}}
 {{- if eq (include "operator.serviceAccountName" .) (include "operator.registryAPI.serviceAccountName" .) -}}
+{{- if $v.registryAPI.serviceAccount.name -}}
 {{- fail (printf "registryAPI.serviceAccount.name %q is the operator's own ServiceAccount: registry API pods would run with the operator's permissions. Pick another name." (include "operator.registryAPI.serviceAccountName" .)) -}}
+{{- else -}}
+{{- fail (printf "serviceAccount.name %q is the registry API's default account name: registry API pods would run with the operator's permissions. Pick another serviceAccount.name, or set registryAPI.serviceAccount.name." (include "operator.serviceAccountName" .)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

@@ -6,6 +6,9 @@ Usage: {{ include "workload-rbac.class.serviceAccount" (dict "context" $ "name" 
 */}}
 {{- define "workload-rbac.class.serviceAccount" -}}
 {{- $sa := .serviceAccount | default dict -}}
+{{- if and (hasKey $sa "automountServiceAccountToken") (not (kindIs "bool" $sa.automountServiceAccountToken)) -}}
+{{- fail (printf "workload-rbac: automountServiceAccountToken is %v (%s), not true or false: write a boolean (false keeps the legacy token unmounted)" $sa.automountServiceAccountToken (kindOf $sa.automountServiceAccountToken)) -}}
+{{- end -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:

@@ -76,14 +76,11 @@ within 63 characters and "<fullname>-registry-api" never collapses onto "<fullna
 {{/*
 workload-rbac.names.clusterScoped: the name of a cluster-scoped object (ClusterRole, ClusterRoleBinding).
 It carries the release namespace, so two releases of the same name in different namespaces never collide.
+At most 127 characters (a namespace of at most 63, "-", a component name of at most 63): always valid.
 Usage: {{ include "workload-rbac.names.clusterScoped" (dict "context" $ "component" "registry-api") }}
 */}}
 {{- define "workload-rbac.names.clusterScoped" -}}
-{{- $name := printf "%s-%s" .context.Release.Namespace (include "workload-rbac.names.component" .) -}}
-{{- if gt (len $name) 253 -}}
-{{- fail (printf "workload-rbac: the cluster-scoped name %q is longer than 253 characters; set fullnameOverride to a shorter name" $name) -}}
-{{- end -}}
-{{- $name -}}
+{{- printf "%s-%s" .context.Release.Namespace (include "workload-rbac.names.component" .) -}}
 {{- end -}}
 
 {{/*
