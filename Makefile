@@ -40,18 +40,23 @@ lint: deps ## helm lint and ct lint (chart-testing, ct.yaml) on both charts.
 	ct lint --config ct.yaml --all
 
 .PHONY: generate-golden
-generate-golden: ## Refresh the checked-in "who can do what where" golden tables.
-	go test ./tests/ -run TestMatrix -update
+generate-golden: ## Refresh the checked-in golden who-can tables and full manifests (review the diff).
+	go test ./tests/ -run 'TestMatrix|TestManifestGolden' -update
 
 .PHONY: generate-docs
-generate-docs: ## Regenerate the README values tables from the charts' values.yaml.
+generate-docs: ## Regenerate the README values tables and the generated parts of values.schema.json from values.yaml.
 	go run ./cmd/values-doc -readme README.md $(CHARTS)
 
 .PHONY: verify
-verify: verify-docs ## Fail when generated files drifted.
+verify: verify-docs verify-go ## Fail when generated files drifted, Go code is not gofmt'd or go.mod is not tidy.
+
+.PHONY: verify-go
+verify-go: ## Fail on Go files gofmt would change and on any `go mod tidy` diff.
+	@files=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$files" || { echo "gofmt -w these files: $$files" >&2; exit 1; }
+	@go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy (go mod tidy -diff shows what)" >&2; exit 1; }
 
 .PHONY: verify-docs
-verify-docs: ## Fail when the README values tables or values.schema.json drifted from values.yaml.
+verify-docs: ## Fail when the README values tables (root and per chart) or values.schema.json (descriptions, defaults, rule policy) drifted.
 	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
 
 .PHONY: bench

@@ -15,7 +15,7 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden who-can tables under testdata/golden")
+var update = flag.Bool("update", false, "rewrite the golden who-can tables (testdata/golden) and manifests (testdata/manifests)")
 
 // specs are the matrices of our two charts, shared with `make check`.
 var specs = []string{"matrix/operator.yaml", "matrix/registry-server.yaml"}
@@ -70,8 +70,8 @@ func goldenPath(chart string, c matrix.Combination) string {
 	return filepath.Join("testdata", "golden", chart, name+".txt")
 }
 
-// checkGolden compares got with the golden file, or rewrites it with -update.
-func checkGolden(t *testing.T, path, got string) {
+// readGolden returns the golden file at path, or with -update rewrites it with got and returns "", false.
+func readGolden(t *testing.T, path, got string) (string, bool) {
 	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -80,14 +80,24 @@ func checkGolden(t *testing.T, path, got string) {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		return "", false
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no golden file %s: run `make generate-golden` and review the diff", path)
 	}
-	if string(want) != got {
-		t.Errorf("who-can table differs from %s (run `make generate-golden` if the change is intended):\n%s", path, lineDiff(string(want), got))
+	return string(want), true
+}
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	want, ok := readGolden(t, path, got)
+	if !ok {
+		return
+	}
+	if want != got {
+		t.Errorf("who-can table differs from %s (run `make generate-golden` if the change is intended):\n%s", path, lineDiff(want, got))
 	}
 }
 

@@ -1,23 +1,28 @@
-// Command values-doc regenerates (or, with -check, verifies) the values tables in README.md from each
-// chart's `# --` commented values.yaml, and fails when a documented key is missing from the chart's
-// values.schema.json.
+// Command values-doc regenerates (or, with -check, verifies) what derives from each chart's `# --`
+// commented values.yaml: the values tables of the root README and of the chart's own README.md (what
+// `helm show readme` prints), and the generated parts of its values.schema.json (descriptions, defaults,
+// and the rule policy "$defs" of pkg/valuesdoc). It fails when the schema does not declare a documented
+// key or declares another type.
 //
 //	go run ./cmd/values-doc -readme README.md charts/operator charts/registry-server
 //	go run ./cmd/values-doc -check -readme README.md charts/operator charts/registry-server
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/workload-rbac/workload-rbac/pkg/valuesdoc"
 )
 
 func main() {
 	readme := flag.String("readme", "README.md", "the README holding the tables between values-table markers")
-	check := flag.Bool("check", false, "fail instead of writing when the README is out of date")
+	check := flag.Bool("check", false, "fail instead of writing when a generated file is out of date")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: values-doc [-check] [-readme README.md] CHART_DIR...")
@@ -29,33 +34,69 @@ func main() {
 	}
 }
 
+// run computes every generated file, then writes the ones that changed, or with check lists them.
 func run(readmePath string, check bool, charts []string) error {
-	data, err := os.ReadFile(readmePath)
-	if err != nil {
-		return err
+	want := map[string][]byte{}
+	splice := func(path, chart, table string) error {
+		text, ok := want[path]
+		if !ok {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			text = data
+		}
+		out, err := valuesdoc.Splice(string(text), chart, table)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		want[path] = []byte(out)
+		return nil
 	}
-	text := string(data)
 	for _, dir := range charts {
 		rows, err := valuesdoc.Parse(filepath.Join(dir, "values.yaml"))
 		if err != nil {
 			return err
 		}
-		gaps, err := valuesdoc.SchemaGaps(filepath.Join(dir, "values.schema.json"), rows)
+		chart, table := filepath.Base(dir), valuesdoc.Markdown(rows)
+		for _, readme := range []string{readmePath, filepath.Join(dir, "README.md")} {
+			if err := splice(readme, chart, table); err != nil {
+				return err
+			}
+		}
+		schemaPath := filepath.Join(dir, "values.schema.json")
+		gaps, err := valuesdoc.SchemaGaps(schemaPath, rows)
 		if err != nil {
 			return err
 		}
 		if len(gaps) > 0 {
-			return fmt.Errorf("%s/values.schema.json does not declare %v: add them to the schema", dir, gaps)
+			return fmt.Errorf("%s does not declare %v: add them to the schema", schemaPath, gaps)
 		}
-		if text, err = valuesdoc.Splice(text, filepath.Base(dir), valuesdoc.Markdown(rows)); err != nil {
+		schema, err := os.ReadFile(schemaPath)
+		if err != nil {
+			return err
+		}
+		if want[schemaPath], err = valuesdoc.GenerateSchema(schema, rows); err != nil {
+			return fmt.Errorf("%s: %w", schemaPath, err)
+		}
+	}
+	var drifted []string
+	for path, data := range want {
+		if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, data) {
+			drifted = append(drifted, path)
+		}
+	}
+	sort.Strings(drifted)
+	if check {
+		if len(drifted) > 0 {
+			return fmt.Errorf("out of date with the charts' values.yaml: %s: run `make generate-docs`", strings.Join(drifted, ", "))
+		}
+		return nil
+	}
+	for _, path := range drifted {
+		if err := os.WriteFile(path, want[path], 0o644); err != nil {
 			return err
 		}
 	}
-	if text == string(data) {
-		return nil
-	}
-	if check {
-		return fmt.Errorf("%s is out of date with the charts' values.yaml: run `make generate-docs`", readmePath)
-	}
-	return os.WriteFile(readmePath, []byte(text), 0o644)
+	return nil
 }

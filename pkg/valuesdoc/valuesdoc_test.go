@@ -60,3 +60,43 @@ func TestMarkdownElidesLongDefaults(t *testing.T) {
 	md := Markdown([]Row{{Key: "a", Type: "list", Default: string(make([]byte, 61)), Description: "x|y"}})
 	require.Contains(t, md, "| `a` | list | see values.yaml | x\\|y |")
 }
+
+func TestGenerateSchemaSetsDescriptionsDefaultsAndThePolicy(t *testing.T) {
+	rows := []Row{
+		{Key: "rbac.namespaceScoped", Type: "bool", Default: "false", Description: "Renders Roles only."},
+		{Key: "rbac.rules", Type: "list", Default: `[{"verbs":["get"]}]`, Description: "The rules."},
+	}
+	in := `{"title": "t", "properties": {"rbac": {"type": "object", "properties": {
+  "namespaceScoped": {"type": "boolean", "description": "stale"},
+  "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}}}}}}`
+	out, err := GenerateSchema([]byte(in), rows)
+	require.NoError(t, err)
+	v, err := decodeOrdered(out)
+	require.NoError(t, err)
+	top := v.(*Object)
+	require.Equal(t, []string{"title", "properties", "$defs"}, top.keys)
+	props, _ := top.Get("properties")
+	rbac, _ := props.(*Object).Get("rbac")
+	rp, _ := rbac.(*Object).Get("properties")
+	ns, _ := rp.(*Object).Get("namespaceScoped")
+	require.Equal(t, []string{"type", "description", "default"}, ns.(*Object).keys)
+	d, _ := ns.(*Object).Get("description")
+	require.Equal(t, "Renders Roles only.", d)
+	def, _ := ns.(*Object).Get("default")
+	require.Equal(t, false, def)
+	rules, _ := rp.(*Object).Get("rules")
+	_, hasDefault := rules.(*Object).Get("default")
+	require.False(t, hasDefault, "a non-empty list default stays in values.yaml")
+	defs, _ := top.Get("$defs")
+	for _, name := range []string{"ruleItem", "rule", "namespacedRule"} {
+		_, ok := defs.(*Object).Get(name)
+		require.True(t, ok, name)
+	}
+}
+
+func TestGenerateSchemaRefusesTypeDriftAndGaps(t *testing.T) {
+	_, err := GenerateSchema([]byte(`{"properties": {"a": {"type": "string"}}}`), []Row{{Key: "a", Type: "bool", Default: "false"}})
+	require.EqualError(t, err, "a is a bool in values.yaml (default false) but the schema says string: make them agree")
+	_, err = GenerateSchema([]byte(`{"properties": {}}`), []Row{{Key: "b.c", Type: "bool", Default: "false"}})
+	require.EqualError(t, err, "the schema does not declare b.c: add it")
+}

@@ -23,7 +23,7 @@ platform team provides it (rbac.disableWorkloadRBAC); in every mode the operator
 Usage: {{ include "operator.registryAPI.serviceAccountName" (dict "context" $) }}
 */}}
 {{- define "operator.registryAPI.serviceAccountName" -}}
-{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" (dict "create" true "name" .context.Values.registryAPI.serviceAccount.name) "component" "registry-api") -}}
+{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" (dict "create" true "name" .context.Values.registryAPI.serviceAccount.name) "component" "registry-api" "valuesPath" "registryAPI.serviceAccount") -}}
 {{- end -}}
 
 {{/*
@@ -46,8 +46,15 @@ Usage: {{- include "operator.validate" (dict "context" $) }}
 {{- fail "rbac.namespaceScoped=true cannot be combined with registryAPI.clusterScoped=true: a namespace-scoped install renders no cluster-scoped object. Set registryAPI.clusterScoped=false (the operator then grants the registry API a Role in each watched namespace) or rbac.namespaceScoped=false." -}}
 {{- end -}}
 {{- include "workload-rbac.validate.namespaces" (dict "namespaces" $v.rbac.watchNamespaces "valuesPath" "rbac.watchNamespaces") -}}
+{{- /* The registry API's rules go into Roles, or a ClusterRole bound per namespace, unless it is cluster-scoped cluster-wide. */ -}}
+{{- $namespaced := not (and $v.registryAPI.clusterScoped (empty $v.rbac.watchNamespaces)) -}}
+{{- include "workload-rbac.validate.rules" (dict "rules" $v.registryAPI.rules "valuesPath" "registryAPI.rules" "namespaced" $namespaced "required" true) -}}
 {{- if eq (include "operator.serviceAccountName" .) (include "operator.registryAPI.serviceAccountName" .) -}}
+{{- if $v.registryAPI.serviceAccount.name -}}
 {{- fail (printf "registryAPI.serviceAccount.name %q is the operator's own ServiceAccount: registry API pods would run with the operator's permissions. Pick another name." (include "operator.registryAPI.serviceAccountName" .)) -}}
+{{- else -}}
+{{- fail (printf "serviceAccount.name %q is the registry API's default account name: registry API pods would run with the operator's permissions. Pick another serviceAccount.name, or set registryAPI.serviceAccount.name." (include "operator.serviceAccountName" .)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

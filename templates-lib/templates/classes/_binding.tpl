@@ -5,20 +5,20 @@ Usage: {{ include "workload-rbac.class.binding" (dict "context" $ "kind" "RoleBi
 */}}
 {{- define "workload-rbac.class.binding" -}}
 apiVersion: rbac.authorization.k8s.io/v1
-kind: {{ .kind }}
+kind: {{ .kind | quote }}
 metadata:
-  name: {{ .name }}
+  name: {{ .name | quote }}
   {{- if eq .kind "RoleBinding" }}
-  namespace: {{ .namespace }}
+  namespace: {{ .namespace | quote }}
   {{- end }}
   labels:
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
-  kind: {{ .roleKind }}
-  name: {{ .roleName }}
+  kind: {{ .roleKind | quote }}
+  name: {{ .roleName | quote }}
 subjects:
   - kind: ServiceAccount
-    name: {{ .serviceAccountName }}
-    namespace: {{ .serviceAccountNamespace }}
+    name: {{ .serviceAccountName | quote }}
+    namespace: {{ .serviceAccountNamespace | quote }}
 {{- end -}}

@@ -5,11 +5,11 @@ Usage: {{ include "workload-rbac.class.role" (dict "context" $ "kind" "Role" "na
 */}}
 {{- define "workload-rbac.class.role" -}}
 apiVersion: rbac.authorization.k8s.io/v1
-kind: {{ .kind }}
+kind: {{ .kind | quote }}
 metadata:
-  name: {{ .name }}
+  name: {{ .name | quote }}
   {{- if eq .kind "Role" }}
-  namespace: {{ .namespace }}
+  namespace: {{ .namespace | quote }}
   {{- end }}
   labels:
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
@@ -19,14 +19,15 @@ rules:
 
 {{/*
 workload-rbac.rules.render: a rule list as YAML list items, each with its "why" as a comment.
-Only the five PolicyRule fields are rendered.
+Only the five PolicyRule fields are rendered, as JSON. Line breaks in a "why" become spaces, so no value
+can end the comment and write YAML (workload-rbac.validate.rules refuses them first).
 Usage: rules:
          {{- include "workload-rbac.rules.render" (dict "rules" .rules) | trim | nindent 2 }}
 */}}
 {{- define "workload-rbac.rules.render" -}}
 {{- range $r := .rules }}
 {{- with $r.why }}
-# {{ . }}
+# {{ regexReplaceAll `[\r\n\x{85}\x{2028}\x{2029}]+` (toString .) " " }}
 {{- end }}
 {{- $lead := "- " }}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" }}

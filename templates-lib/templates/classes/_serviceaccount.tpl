@@ -6,11 +6,14 @@ Usage: {{ include "workload-rbac.class.serviceAccount" (dict "context" $ "name" 
 */}}
 {{- define "workload-rbac.class.serviceAccount" -}}
 {{- $sa := .serviceAccount | default dict -}}
+{{- if and (hasKey $sa "automountServiceAccountToken") (not (kindIs "bool" $sa.automountServiceAccountToken)) -}}
+{{- fail (printf "workload-rbac: automountServiceAccountToken is %v (%s), not true or false: write a boolean (false keeps the legacy token unmounted)" $sa.automountServiceAccountToken (kindOf $sa.automountServiceAccountToken)) -}}
+{{- end -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ .name }}
-  namespace: {{ .namespace | default .context.Release.Namespace }}
+  name: {{ .name | quote }}
+  namespace: {{ .namespace | default .context.Release.Namespace | quote }}
   labels:
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
     {{- with $sa.labels }}

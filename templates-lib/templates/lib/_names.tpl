@@ -1,19 +1,51 @@
 {{/*
+workload-rbac.validate.name: fails unless value is a string that Kubernetes accepts as a name of the given
+form, naming the value's key and the fix. Forms: "label" (DNS-1123 label: at most 63 lowercase letters,
+digits and '-'), "subdomain" (DNS-1123 subdomain: at most 253, '.' allowed between labels) and "release"
+(Helm's release-name rule: a subdomain of at most 53 characters).
+Usage: {{- include "workload-rbac.validate.name" (dict "value" .Values.serviceAccount.name "valuesPath" "serviceAccount.name" "form" "subdomain") }}
+*/}}
+{{- define "workload-rbac.validate.name" -}}
+{{- $v := .value -}}
+{{- if not (kindIs "string" $v) -}}
+{{- fail (printf "workload-rbac: %s is %v (%s), not a string: quote it in the values file, or use --set-string" .valuesPath $v (kindOf $v)) -}}
+{{- end -}}
+{{- $label := "[a-z0-9]([-a-z0-9]*[a-z0-9])?" -}}
+{{- if eq .form "label" -}}
+{{- if or (gt (len $v) 63) (not (regexMatch (printf "^%s$" $label) $v)) -}}
+{{- fail (printf "workload-rbac: %s %q is not a valid name: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit" .valuesPath $v) -}}
+{{- end -}}
+{{- else -}}
+{{- $max := ternary 53 253 (eq .form "release") -}}
+{{- if or (gt (len $v) $max) (not (regexMatch (printf "^%s(\\.%s)*$" $label $label) $v)) -}}
+{{- fail (printf "workload-rbac: %s %q is not a valid name: use at most %d lowercase letters, digits, '-' and '.', starting and ending with a letter or digit" .valuesPath $v $max) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 workload-rbac.names.name: the chart name, or .Values.nameOverride.
 Usage: {{ include "workload-rbac.names.name" (dict "context" $) }}
 */}}
 {{- define "workload-rbac.names.name" -}}
 {{- $ctx := .context -}}
+{{- with $ctx.Values.nameOverride -}}
+{{- include "workload-rbac.validate.name" (dict "value" . "valuesPath" "nameOverride" "form" "label") -}}
+{{- end -}}
 {{- default $ctx.Chart.Name $ctx.Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/*
 workload-rbac.names.fullname: the release-qualified name of the chart's objects, or .Values.fullnameOverride.
+Fails on a release name, release namespace or fullnameOverride that Kubernetes would refuse.
 Usage: {{ include "workload-rbac.names.fullname" (dict "context" $) }}
 */}}
 {{- define "workload-rbac.names.fullname" -}}
 {{- $ctx := .context -}}
+{{- include "workload-rbac.validate.name" (dict "value" $ctx.Release.Name "valuesPath" "the release name" "form" "release") -}}
+{{- include "workload-rbac.validate.name" (dict "value" $ctx.Release.Namespace "valuesPath" "the release namespace" "form" "label") -}}
 {{- if $ctx.Values.fullnameOverride -}}
+{{- include "workload-rbac.validate.name" (dict "value" $ctx.Values.fullnameOverride "valuesPath" "fullnameOverride" "form" "label") -}}
 {{- $ctx.Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := include "workload-rbac.names.name" (dict "context" $ctx) -}}
@@ -28,12 +60,14 @@ Usage: {{ include "workload-rbac.names.fullname" (dict "context" $) }}
 {{/*
 workload-rbac.names.component: the name of a namespaced object of one component ("fullname-component").
 Usage: {{ include "workload-rbac.names.component" (dict "context" $ "component" "registry-api") }}
-An empty component gives the fullname.
+An empty component gives the fullname. A long fullname is truncated, never the component, so names stay
+within 63 characters and "<fullname>-registry-api" never collapses onto "<fullname>" or another component.
 */}}
 {{- define "workload-rbac.names.component" -}}
 {{- $full := include "workload-rbac.names.fullname" (dict "context" .context) -}}
 {{- if .component -}}
-{{- printf "%s-%s" $full .component | trunc 63 | trimSuffix "-" -}}
+{{- $suffix := printf "-%s" .component -}}
+{{- printf "%s%s" ($full | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix -}}
 {{- else -}}
 {{- $full -}}
 {{- end -}}
@@ -42,14 +76,11 @@ An empty component gives the fullname.
 {{/*
 workload-rbac.names.clusterScoped: the name of a cluster-scoped object (ClusterRole, ClusterRoleBinding).
 It carries the release namespace, so two releases of the same name in different namespaces never collide.
+At most 127 characters (a namespace of at most 63, "-", a component name of at most 63): always valid.
 Usage: {{ include "workload-rbac.names.clusterScoped" (dict "context" $ "component" "registry-api") }}
 */}}
 {{- define "workload-rbac.names.clusterScoped" -}}
-{{- $name := printf "%s-%s" .context.Release.Namespace (include "workload-rbac.names.component" .) -}}
-{{- if gt (len $name) 253 -}}
-{{- fail (printf "workload-rbac: the cluster-scoped name %q is longer than 253 characters; set fullnameOverride to a shorter name" $name) -}}
-{{- end -}}
-{{- $name -}}
+{{- printf "%s-%s" .context.Release.Namespace (include "workload-rbac.names.component" .) -}}
 {{- end -}}
 
 {{/*
@@ -57,16 +88,21 @@ workload-rbac.serviceAccount.name: the ONE place that decides a workload's Servi
 ServiceAccount, the pod spec, every binding subject and every env var that names the account use it.
 Usage: {{ include "workload-rbac.serviceAccount.name" (dict "context" $ "serviceAccount" .Values.serviceAccount "component" "") }}
 Input: serviceAccount is the conventional block {create, name, annotations, labels, automountServiceAccountToken}.
-With create=false a name is required: binding RBAC to the namespace's "default" account would grant it
-to every pod that does not name an account.
+With create=false a name is required, and a name must be a valid ServiceAccount name other than "default":
+binding RBAC to the namespace's "default" account would grant it to every pod that does not name an account.
 */}}
 {{- define "workload-rbac.serviceAccount.name" -}}
 {{- $sa := .serviceAccount | default dict -}}
+{{- $path := .valuesPath | default "serviceAccount" -}}
 {{- if $sa.name -}}
+{{- include "workload-rbac.validate.name" (dict "value" $sa.name "valuesPath" (printf "%s.name" $path) "form" "subdomain") -}}
+{{- if eq $sa.name "default" -}}
+{{- fail (printf "workload-rbac: %s.name is \"default\", the account every pod of the namespace that names none runs as: binding RBAC to it grants it to all of them. Name a dedicated ServiceAccount" $path) -}}
+{{- end -}}
 {{- $sa.name -}}
 {{- else if (ne $sa.create false) -}}
 {{- include "workload-rbac.names.component" (dict "context" .context "component" .component) -}}
 {{- else -}}
-{{- fail (printf "workload-rbac: %s.create=false needs %s.name: name the existing ServiceAccount the workload should run as (binding RBAC to \"default\" would grant it to every pod in the namespace)" (.valuesPath | default "serviceAccount") (.valuesPath | default "serviceAccount")) -}}
+{{- fail (printf "workload-rbac: %s.create=false needs %s.name: name the existing ServiceAccount the workload should run as (binding RBAC to \"default\" would grant it to every pod in the namespace)" $path $path) -}}
 {{- end -}}
 {{- end -}}

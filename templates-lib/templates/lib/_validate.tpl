@@ -19,32 +19,82 @@ Usage: {{- include "workload-rbac.validate.namespaces" (dict "namespaces" .Value
 {{- end -}}
 
 {{/*
-workload-rbac.validate.rules: fails on any rule that breaks the library's least-privilege policy:
-wildcards, the escalate/bind/impersonate verbs, writes on ClusterRoles/ClusterRoleBindings, and secrets
-not pinned by resourceNames (cluster-wide secret access must be asked for by name).
-Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPath" "registryAPI.rules") }}
+workload-rbac.validate.rules: fails on any rule that Kubernetes would refuse or that breaks the library's
+least-privilege policy, naming the rule and the fix:
+  - shape: a list of maps whose fields are lists of strings, a one-line string "why" (it is rendered as
+    a comment), verbs, resources with apiGroups or nonResourceURLs alone (Kubernetes refuses a rule
+    mixing them), nonResourceURLs only where a ClusterRole is bound cluster-wide ("namespaced" true:
+    the rules go into Roles, or into a ClusterRole bound by RoleBindings, which grant no URL);
+  - policy: no wildcard anywhere (a bare star, or one hidden in a subresource), no escalate/bind/impersonate, no writes on
+    ClusterRoles/ClusterRoleBindings, Secrets only pinned by resourceNames, and resourceNames only with
+    verbs they restrict (not list, watch, create or deletecollection).
+"required" true also refuses an empty list.
+Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPath" "registryAPI.rules" "namespaced" true "required" true) }}
 */}}
 {{- define "workload-rbac.validate.rules" -}}
-{{- $path := .valuesPath -}}
+{{- $path := .valuesPath | default "rules" -}}
 {{- if not (kindIs "slice" .rules) -}}
 {{- fail (printf "workload-rbac: %s must be a list of RBAC rules ({apiGroups, resources, verbs}), got %v" $path .rules) -}}
 {{- end -}}
+{{- if and .required (empty .rules) -}}
+{{- fail (printf "workload-rbac: %s is empty: list the rules the workload needs, e.g. {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}" $path) -}}
+{{- end -}}
+{{- $namespaced := .namespaced -}}
 {{- range $i, $r := .rules -}}
 {{- $where := printf "%s[%d]" $path $i -}}
+{{- if not (kindIs "map" $r) -}}
+{{- fail (printf "workload-rbac: %s is %v, not a rule: write a map {apiGroups, resources, verbs}" $where $r) -}}
+{{- end -}}
+{{- if hasKey $r "why" -}}
+{{- if not (kindIs "string" $r.why) -}}
+{{- fail (printf "workload-rbac: %s.why is %v, not a string: quote it" $where $r.why) -}}
+{{- end -}}
+{{- if regexMatch `[\r\n\x{85}\x{2028}\x{2029}]` $r.why -}}
+{{- fail (printf "workload-rbac: %s.why contains a line break, which would end its YAML comment: write the reason on one line" $where) -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" -}}
+{{- if hasKey $r $field -}}
+{{- $items := get $r $field -}}
+{{- if not (kindIs "slice" $items) -}}
+{{- fail (printf "workload-rbac: %s.%s is %v, not a list: write it as a list, e.g. %s: [%v]" $where $field $items $field $items) -}}
+{{- end -}}
+{{- range $j, $item := $items -}}
+{{- if not (kindIs "string" $item) -}}
+{{- fail (printf "workload-rbac: %s.%s[%d] is %v, not a string: quote it" $where $field $j $item) -}}
+{{- end -}}
+{{- if and (eq $item "") (ne $field "apiGroups") -}}
+{{- fail (printf "workload-rbac: %s.%s[%d] is empty: remove it (only apiGroups has an empty entry, the core group \"\")" $where $field $j) -}}
+{{- end -}}
+{{- if eq $item "*" -}}
+{{- fail (printf "workload-rbac: %s.%s contains the wildcard \"*\": list each one explicitly (least privilege)" $where $field) -}}
+{{- else if contains "*" $item -}}
+{{- fail (printf "workload-rbac: %s.%s[%d] %q hides the wildcard \"*\": list each one explicitly (least privilege)" $where $field $j $item) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if not $r.verbs -}}
 {{- fail (printf "workload-rbac: %s has no verbs: list the verbs the workload needs, e.g. [get, list, watch]" $where) -}}
 {{- end -}}
-{{- if and (not $r.resources) (not $r.nonResourceURLs) -}}
+{{- if $r.nonResourceURLs -}}
+{{- if or $r.apiGroups $r.resources $r.resourceNames -}}
+{{- fail (printf "workload-rbac: %s mixes nonResourceURLs with apiGroups, resources or resourceNames, which Kubernetes refuses in one rule: split it into two rules" $where) -}}
+{{- end -}}
+{{- if $namespaced -}}
+{{- fail (printf "workload-rbac: %s has nonResourceURLs, which only a ClusterRole bound cluster-wide grants (Kubernetes refuses them in a Role; a RoleBinding ignores them): remove them from %s" $where $path) -}}
+{{- end -}}
+{{- else if not $r.resources -}}
 {{- fail (printf "workload-rbac: %s names no resources: add resources (and apiGroups) or nonResourceURLs" $where) -}}
-{{- end -}}
-{{- range $field := list "apiGroups" "resources" "verbs" "resourceNames" "nonResourceURLs" -}}
-{{- if has "*" (get $r $field | default list) -}}
-{{- fail (printf "workload-rbac: %s.%s contains the wildcard \"*\": list each one explicitly (least privilege)" $where $field) -}}
-{{- end -}}
+{{- else if not $r.apiGroups -}}
+{{- fail (printf "workload-rbac: %s lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $where) -}}
 {{- end -}}
 {{- range $verb := $r.verbs -}}
 {{- if has $verb (list "escalate" "bind" "impersonate") -}}
 {{- fail (printf "workload-rbac: %s grants the verb %q, which lets its holder gain permissions it was not given: remove it" $where $verb) -}}
+{{- end -}}
+{{- if and $r.resourceNames (has $verb (list "list" "watch" "create" "deletecollection")) -}}
+{{- fail (printf "workload-rbac: %s pins resourceNames but grants %q, which resourceNames do not restrict to those names: move %q to a rule without resourceNames, or drop it" $where $verb $verb) -}}
 {{- end -}}
 {{- end -}}
 {{- $rbacGroup := has "rbac.authorization.k8s.io" ($r.apiGroups | default list) -}}

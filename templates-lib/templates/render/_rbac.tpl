@@ -12,11 +12,11 @@ Usage:
        "namespaces" .Values.rbac.watchNamespaces "namespacesPath" "rbac.watchNamespaces"
        "serviceAccountName" $sa) }}
 Optional: "serviceAccountNamespace" (default the release namespace), "suffix" (appended to the object
-names, e.g. "leader-election").
+names, e.g. "leader-election"), "rulesRequired" (true: an empty rule list is an error, not "no RBAC").
 */}}
 {{- define "workload-rbac.render.rbac" -}}
 {{- $ctx := .context -}}
-{{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules")) -}}
+{{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "namespaced" (or .namespaceScoped (not (empty .namespaces))) "required" .rulesRequired) -}}
 {{- include "workload-rbac.validate.namespaces" (dict "namespaces" .namespaces "valuesPath" (.namespacesPath | default "namespaces")) -}}
 {{- if .rules -}}
 {{- $nameArgs := dict "context" $ctx "component" (compact (list .component .suffix) | join "-") -}}

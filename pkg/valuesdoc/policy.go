@@ -1,0 +1,120 @@
+package valuesdoc
+
+import "strings"
+
+// The library's least-privilege rule policy as the schemas state it: the single source of the
+// "$defs/rule" and "$defs/namespacedRule" fragments of every chart schema (values-doc writes them,
+// `make verify` fails when a schema drifted). Each list mirrors a fail in templates-lib's
+// workload-rbac.validate.rules; tests/policy_agreement_test.go checks that schema and library accept
+// and refuse the same rules.
+var (
+	// RuleFields are the PolicyRule fields a rule may set, in rendering order.
+	RuleFields = []string{"apiGroups", "resources", "resourceNames", "nonResourceURLs", "verbs"}
+	// EscalatingVerbs let their holder gain permissions it was not given.
+	EscalatingVerbs = []string{"escalate", "bind", "impersonate"}
+	// ClusterRBACResources must never be written by a workload.
+	ClusterRBACResources = []string{"clusterroles", "clusterrolebindings"}
+	// WriteVerbs are the verbs that change objects.
+	WriteVerbs = []string{"create", "update", "patch", "delete", "deletecollection"}
+	// UnpinnableVerbs are not restricted to resourceNames by the authorizer.
+	UnpinnableVerbs = []string{"list", "watch", "create", "deletecollection"}
+)
+
+func strs(s []string) []interface{} {
+	out := make([]interface{}, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// refuse is the schema idiom for a readable refusal: when cond holds, require a property whose name
+// is the message (it can never be present), so editors and Helm print the message.
+func refuse(cond *Object, message string) *Object {
+	return NewObject("if", cond, "then", NewObject("required", strs([]string{message})))
+}
+
+func nonEmpty(field string) *Object {
+	return NewObject("required", strs([]string{field}), "properties", NewObject(field, NewObject("minItems", 1)))
+}
+
+func containsAny(field string, values []string) *Object {
+	return NewObject("properties", NewObject(field, NewObject("contains", NewObject("enum", strs(values)))), "required", strs([]string{field}))
+}
+
+func list(items ...interface{}) []interface{} { return items }
+
+// RuleDefs returns the "$defs" entries of the rule policy: "ruleItem", "rule" and "namespacedRule".
+func RuleDefs() map[string]*Object {
+	props := NewObject("why", NewObject("type", "string"))
+	for _, f := range RuleFields {
+		items := NewObject("$ref", "#/$defs/ruleItem")
+		if f == "apiGroups" {
+			items = NewObject("type", "string") // "" is the core group
+		}
+		p := NewObject("type", "array")
+		if f == "verbs" {
+			p.Set("minItems", 1)
+		}
+		p.Set("items", items)
+		props.Set(f, p)
+	}
+	var policy []interface{}
+	for _, f := range RuleFields {
+		cond := NewObject("properties", NewObject(f, NewObject("contains", NewObject("pattern", `\*`))), "required", strs([]string{f}))
+		policy = append(policy, refuse(cond,
+			f+` must not contain the wildcard "*", bare or in a subresource such as "*/scale": list each one explicitly (least privilege)`))
+	}
+	policy = append(policy,
+		refuse(containsAny("verbs", EscalatingVerbs),
+			"verbs must not grant "+orList(EscalatingVerbs)+": they let the holder gain permissions it was not given; remove them"),
+		refuse(NewObject("properties", NewObject("why", NewObject("pattern", "[\r\n\u0085\u2028\u2029]")), "required", strs([]string{"why"})),
+			"why must be one line: a line break would end its YAML comment"),
+		refuse(NewObject("not", NewObject("anyOf", list(nonEmpty("resources"), nonEmpty("nonResourceURLs")))),
+			"a rule must name resources (with apiGroups) or nonResourceURLs"),
+		refuse(NewObject("allOf", list(nonEmpty("resources"), NewObject("not", nonEmpty("apiGroups")))),
+			`resources need apiGroups, which Kubernetes requires: add apiGroups ([""] is the core group)`),
+		refuse(NewObject("allOf", list(nonEmpty("nonResourceURLs"), NewObject("anyOf", list(nonEmpty("apiGroups"), nonEmpty("resources"), nonEmpty("resourceNames"))))),
+			"nonResourceURLs cannot be mixed with apiGroups, resources or resourceNames in one rule (Kubernetes refuses it): split it into two rules"),
+		refuse(NewObject("allOf", list(nonEmpty("resourceNames"), containsAny("verbs", UnpinnableVerbs))),
+			"resourceNames do not restrict "+orList(UnpinnableVerbs)+": move those verbs to a rule without resourceNames, or drop them"),
+		refuse(NewObject(
+			"properties", NewObject("apiGroups", NewObject("contains", NewObject("const", "")), "resources", NewObject("contains", NewObject("const", "secrets"))),
+			"required", strs([]string{"apiGroups", "resources"}),
+			"not", nonEmpty("resourceNames")),
+			"secrets must be pinned with resourceNames: a rule must not grant access to every Secret"),
+		refuse(NewObject(
+			"properties", NewObject(
+				"apiGroups", NewObject("contains", NewObject("const", "rbac.authorization.k8s.io")),
+				"resources", NewObject("contains", NewObject("enum", strs(ClusterRBACResources))),
+				"verbs", NewObject("contains", NewObject("enum", strs(WriteVerbs)))),
+			"required", strs([]string{"apiGroups", "resources", "verbs"})),
+			"a workload must not write "+strings.Join(ClusterRBACResources, " or ")+": provision ClusterRoles at install time with this library instead"),
+	)
+	rule := NewObject(
+		"type", "object",
+		"additionalProperties", false,
+		"required", strs([]string{"verbs"}),
+		"properties", props,
+		"$comment", "Generated by cmd/values-doc from pkg/valuesdoc/policy.go. Each if/then mirrors a fail in the library's workload-rbac.validate.rules (the impossible required key carries the message editors and helm show); tests/invalid_test.go and tests/policy_agreement_test.go check both layers refuse the same rules.",
+		"allOf", policy,
+	)
+	namespaced := NewObject(
+		"$comment", "A rule that goes into a Role (or a ClusterRole bound per namespace): Kubernetes refuses nonResourceURLs there, or grants nothing.",
+		"if", nonEmpty("nonResourceURLs"),
+		"then", NewObject("required", strs([]string{"nonResourceURLs are granted only by a ClusterRole bound cluster-wide: remove them from rules that go into Roles or namespace bindings"})),
+	)
+	return map[string]*Object{
+		"ruleItem":       NewObject("type", "string", "minLength", 1),
+		"rule":           rule,
+		"namespacedRule": namespaced,
+	}
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
