@@ -22,6 +22,7 @@ func main() {
 const usage = `usage:
   rbac-matrix check   [--spec FILE] [CHART] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
                       [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
+                      [--fail-on error|warning] [--external-role Role/NS/NAME|ClusterRole/NAME] [--external-serviceaccount NS/NAME]
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
   rbac-matrix checks  [--format text|markdown]  (list the built-in checks)

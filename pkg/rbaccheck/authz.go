@@ -1,7 +1,8 @@
 // Package rbaccheck analyses rendered Kubernetes RBAC offline, with Kubernetes' own evaluation
 // semantics: who can do what where (can-i and a table), orphaned bindings, roles and ServiceAccounts,
-// scope leaks, whether an account that creates Roles at runtime holds every rule it grants (escalation
-// prevention), and risky grants. It needs no cluster and no Helm: give it the objects.
+// scope leaks, programs told to watch namespaces their account holds no grant in, rules the server
+// rejects or ignores, whether an account that creates Roles at runtime holds every rule it grants
+// (escalation prevention), and risky grants. It needs no cluster and no Helm: give it the objects.
 package rbaccheck
 
 import (

@@ -2,9 +2,11 @@ package rbaccheck
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -93,22 +95,30 @@ func flagValues(args []string, isFlag func(string) bool) (vals []string, names [
 }
 
 // watches lists what a pod's containers are told to watch: env vars and flags by the heuristics,
-// and the spec's declarations for this workload.
+// and the spec's declarations for this workload. Values are resolved as the kubelet does: an env var
+// from fieldRef metadata.namespace is the pod's namespace, and $(VAR) in a value or an argument is the
+// container's env var VAR; a value that cannot be resolved offline (a ConfigMap or Secret key) is
+// skipped.
 func (m *Model) watches(p Pod) []watch {
 	var out []watch
 	for _, c := range p.containers() {
-		for _, e := range c.Env {
-			if e.ValueFrom != nil {
-				continue
+		c := c
+		add := func(source, raw, note string) {
+			if v, ok := resolveVars(raw, c, p.Namespace); ok {
+				out = append(out, newWatch(fmt.Sprintf("%s=%q of container %s%s", source, v, c.Name, note), v))
 			}
-			if !watchEnv(e.Name) {
-				continue
-			}
-			out = append(out, newWatch(fmt.Sprintf("env %s=%q of container %s", e.Name, e.Value, c.Name), e.Value))
 		}
-		vals, names := flagValues(append(append([]string{}, c.Command...), c.Args...), func(n string) bool { return watchFlags[n] })
+		args := append(append([]string{}, c.Command...), c.Args...)
+		for _, e := range c.Env {
+			if watchEnv(e.Name) {
+				if v, ok := envValue(e, p.Namespace); ok {
+					add("env "+e.Name, v, "")
+				}
+			}
+		}
+		vals, names := flagValues(args, func(n string) bool { return watchFlags[n] })
 		for i, v := range vals {
-			out = append(out, newWatch(fmt.Sprintf("flag --%s=%q of container %s", names[i], v, c.Name), v))
+			add("flag --"+names[i], v, "")
 		}
 		for _, d := range m.Options.WatchDeclarations {
 			if !d.matches(p) {
@@ -119,20 +129,53 @@ func (m *Model) watches(p Pod) []watch {
 				out = append(out, watch{source: "the spec's checks.watchNamespaces", namespaces: d.Namespaces, all: len(d.Namespaces) == 0})
 			case d.Env != "":
 				for _, e := range c.Env {
-					if e.Name == d.Env && e.ValueFrom == nil {
-						out = append(out, newWatch(fmt.Sprintf("env %s=%q of container %s (declared)", e.Name, e.Value, c.Name), e.Value))
+					if v, ok := envValue(e, p.Namespace); ok && e.Name == d.Env {
+						add("env "+e.Name, v, " (declared)")
 					}
 				}
 			case d.Arg != "":
 				flag := strings.TrimLeft(d.Arg, "-")
-				vals, _ := flagValues(append(append([]string{}, c.Command...), c.Args...), func(n string) bool { return n == flag })
+				vals, _ := flagValues(args, func(n string) bool { return n == flag })
 				for _, v := range vals {
-					out = append(out, newWatch(fmt.Sprintf("flag --%s=%q of container %s (declared)", flag, v, c.Name), v))
+					add("flag --"+flag, v, " (declared)")
 				}
 			}
 		}
 	}
 	return dedupeWatches(out)
+}
+
+// envValue is an env var's value offline: its value, or the pod's namespace for fieldRef
+// metadata.namespace; ok is false for other sources.
+func envValue(e corev1.EnvVar, podNamespace string) (string, bool) {
+	switch {
+	case e.ValueFrom == nil:
+		return e.Value, true
+	case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace":
+		return podNamespace, true
+	}
+	return "", false
+}
+
+var varRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
+
+// resolveVars expands $(VAR) references to the container's env vars; ok is false when one cannot be
+// resolved offline.
+func resolveVars(s string, c corev1.Container, podNamespace string) (string, bool) {
+	ok := true
+	out := varRef.ReplaceAllStringFunc(s, func(ref string) string {
+		name := varRef.FindStringSubmatch(ref)[1]
+		for _, e := range c.Env {
+			if e.Name == name {
+				if v, found := envValue(e, podNamespace); found {
+					return v
+				}
+			}
+		}
+		ok = false
+		return ref
+	})
+	return out, ok
 }
 
 func dedupeWatches(ws []watch) []watch {

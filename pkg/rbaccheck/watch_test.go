@@ -39,6 +39,10 @@ func TestWatchHeuristicsReadEnvAndFlags(t *testing.T) {
 		{"the granted namespace is fine", []corev1.EnvVar{env("WATCH_NAMESPACE", "ops")}, []string{"--namespace", "ops"}, nil},
 		{"POD_NAMESPACE and a singular *_NAMESPACE are not watch scopes", []corev1.EnvVar{env("POD_NAMESPACE", "x"), env("REGISTRY_NAMESPACE", "y"), env("LEADER_ELECTION_NAMESPACE", "z")}, nil, nil},
 		{"a flag that only ends in namespace is not one", nil, []string{"--leader-election-namespace=kube-system"}, nil},
+		{"$(VAR) in a flag is the container's env var", []corev1.EnvVar{env("TARGETS", "team-b")}, []string{"--namespace=$(TARGETS)"}, []string{"namespace team-b"}},
+		{"$(POD_NAMESPACE) from the downward API is the pod's namespace", []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}}, []string{"--namespace", "$(POD_NAMESPACE)"}, nil},
+		{"WATCH_NAMESPACE from the downward API is the pod's namespace", []corev1.EnvVar{{Name: "WATCH_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}}, nil, nil},
+		{"a value from a ConfigMap cannot be read offline", []corev1.EnvVar{{Name: "WATCH_NAMESPACE", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{Key: "ns"}}}}, []string{"--namespace=$(WATCH_NAMESPACE)"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,4 +108,15 @@ func TestWildcardMeaningSaysWhatTheRuleGrants(t *testing.T) {
 	require.Equal(t, `get,list on every resource of API groups "apps"`, wildcardMeaning(rule("apps", "*", "get,list")))
 	require.Equal(t, "get on widgets of every API group", wildcardMeaning(rule("*", "widgets", "get")))
 	require.Equal(t, "get on non-resource URLs /metrics*", wildcardMeaning(rbacv1.PolicyRule{NonResourceURLs: []string{"/metrics*"}, Verbs: []string{"get"}}))
+}
+
+// The operator-sdk pattern: WATCH_NAMESPACE from the downward API, or --namespace=$(POD_NAMESPACE).
+func TestTheDownwardAPINamespaceIsThePodsNamespace(t *testing.T) {
+	downward := &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}
+	fs := checkWatchWithoutGrant(NewModel(watcher("team-a", []corev1.EnvVar{{Name: "WATCH_NAMESPACE", ValueFrom: downward}}), ModelOptions{}))
+	require.Len(t, fs, 1)
+	require.Contains(t, fs[0].Message, `watches namespace ops (env WATCH_NAMESPACE="ops" of container c), but ServiceAccount ops/op cannot list,watch configmaps there (its grants are bound in namespace team-a)`)
+	fs = checkWatchWithoutGrant(NewModel(watcher("team-a", []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: downward}}, "--namespace", "$(POD_NAMESPACE)"), ModelOptions{}))
+	require.Len(t, fs, 1)
+	require.Contains(t, fs[0].Message, `watches namespace ops (flag --namespace="ops" of container c)`)
 }
