@@ -25,6 +25,8 @@ const usage = `usage:
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
   rbac-matrix checks  (list the built-in checks)
+  rbac-matrix discover CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] [--output table|json]
+                      (the axes a check without --spec or --axis uses, and why each was kept)
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdCanI(args[1:], stdout)
 	case "checks":
 		err = cmdChecks(stdout)
+	case "discover":
+		err = cmdDiscover(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -159,8 +160,18 @@ func (a Axis) options() []option {
 	return out
 }
 
+// Label lists an axis' values as combination names show them: [false,true], [[],[team-a]].
+func (a Axis) Label() string {
+	return compact(a.Values)
+}
+
+// ValueLabel writes a value as combination names show it: true, team-a, [team-a,team-b], "".
+func ValueLabel(v interface{}) string { return compact(v) }
+
 func compact(v interface{}) string {
 	switch x := v.(type) {
+	case []string:
+		return compact(normalize(x))
 	case []interface{}:
 		parts := make([]string, len(x))
 		for i, e := range x {
@@ -168,8 +179,8 @@ func compact(v interface{}) string {
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case string:
-		if x == "" {
-			return `""`
+		if x == "" || strings.ContainsAny(x, ", ") {
+			return strconv.Quote(x)
 		}
 		return x
 	case nil:
