@@ -48,9 +48,9 @@ func Axes(ds []Decision) []matrix.Axis {
 // their rules, roleRef, subjects and aggregation), a ServiceAccount, a runtime-rules ConfigMap, a pod's
 // serviceAccountName, or what a container is told about namespaces or accounts (env vars and args
 // whose name holds "namespace", env values naming a rendered ServiceAccount). A value that makes the
-// chart's own `fail`/`required` reject the combination keeps the candidate too: a companion value may
-// make it valid, and the matrix reports the cause once. Values the schema rejects, and values that
-// render exactly as the defaults do, are left out of the axis.
+// chart reject the combination (its own `fail`/`required`, or values.schema.json) keeps the candidate
+// too: a companion value may make it valid, and the matrix reports the cause once. Values that render
+// exactly as the defaults do are left out of the axis.
 func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, error) {
 	cands, err := Candidates(ch)
 	if err != nil {
@@ -95,9 +95,8 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		effects  []string // what a value changes, "path=v removes X"
 		rejected []string // "path=v: message" for the chart's own fail/required
 		broken   []string // other render errors
-		schema   []string // values the schema rejects
 		inert    []string // values rendering exactly as the defaults
-		left     []int    // indices of the values the axis leaves out (schema-rejected or inert)
+		left     []int    // indices of the values the axis leaves out (inert)
 		quiet    bool     // some value changes the manifest, but nothing RBAC
 	}
 	verdicts := make([]verdict, len(cands))
@@ -106,13 +105,10 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		v := &verdicts[j.cand]
 		name := o.Combination.Settings[0]
 		switch {
-		case o.Err != nil && IsSchemaRejection(o.Err):
-			v.schema = append(v.schema, label(cands[j.cand].Values[j.value]))
-			v.left = append(v.left, j.value)
-		case o.Err != nil && IsChartRejection(o.Err):
-			v.rejected = append(v.rejected, name+": "+o.Err.Error())
+		case o.Err != nil && (matrix.IsChartRejection(o.Err) || matrix.IsSchemaRejection(o.Err)):
+			v.rejected = append(v.rejected, name+": "+oneLine(o.Err.Error()))
 		case o.Err != nil:
-			v.broken = append(v.broken, name+": "+o.Err.Error())
+			v.broken = append(v.broken, name+": "+oneLine(o.Err.Error()))
 		default:
 			if d := diff(baseFP, footprint(o.Result)); d != "" {
 				v.effects = append(v.effects, name+" "+d)
@@ -139,8 +135,6 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 			d.Kept, d.Reason = true, "fails to render: "+v.broken[0]
 		case v.quiet:
 			d.Reason = "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about"
-		case len(v.schema) == len(c.Values)-1:
-			d.Reason = "values.schema.json rejects every other value"
 		default:
 			d.Reason = "every value renders exactly as the default does (alone: it may matter only together with another value)"
 		}
@@ -148,9 +142,6 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 			d.Values = prune(c.Values, v.left)
 			if len(v.inert) > 0 {
 				d.Reason += fmt.Sprintf(" [left out, renders as the default: %s]", strings.Join(v.inert, ", "))
-			}
-			if len(v.schema) > 0 {
-				d.Reason += fmt.Sprintf(" [left out, values.schema.json rejects: %s]", strings.Join(v.schema, ", "))
 			}
 		}
 		out = append(out, d)
@@ -170,16 +161,8 @@ func prune(vals []interface{}, drop []int) []interface{} {
 	return out
 }
 
-// IsChartRejection tells whether a render error is the chart's own `fail` or `required` refusing the
-// values (Helm's "execution error at (template:line:col): message").
-func IsChartRejection(err error) bool {
-	return strings.Contains(err.Error(), "execution error at (")
-}
-
-// IsSchemaRejection tells whether a render error is values.schema.json refusing the values.
-func IsSchemaRejection(err error) bool {
-	return strings.Contains(err.Error(), "values don't meet the specifications of the schema")
-}
+// oneLine folds a multi-line error (Helm's schema errors) into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func label(v interface{}) string {
 	if v == nil {
