@@ -22,6 +22,8 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
+	var z zeroConfig
+	z.register(fs)
 	var suppress multi
 	fs.Var(&suppress, "suppress", "check ID to skip; repeatable")
 	pos, err := parse(fs, args)
@@ -41,12 +43,15 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		}
 		spec.Checks.Suppress[id] = "--suppress"
 	}
+	if err := spec.Validate(); err != nil {
+		return 0, usageError{err.Error()}
+	}
 	start := time.Now()
 	ch, err := chartrender.Load(spec.ChartPath())
 	if err != nil {
 		return 0, err
 	}
-	combos, err := matrix.Expand(spec)
+	combos, err := z.combinations(ch, spec, &c)
 	if err != nil {
 		return 0, err
 	}
@@ -60,11 +65,13 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		}
 	}
 	elapsed := time.Since(start)
+	z.inert = matrix.InertAxes(spec, outcomes)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "combinations": reports, "failed": failed}); err != nil {
+		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "combinations": reports, "failed": failed,
+			"summary": matrix.Summarize(reports), "coverage": z.coverage, "discovered": z.discovered, "inertAxes": z.inert}); err != nil {
 			return 0, err
 		}
 	case "junit":
@@ -72,7 +79,14 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			return 0, err
 		}
 	default:
-		writeTable(out, ch.Name(), reports, *whoCan, *quiet, elapsed)
+		z.writeHeader(out, spec)
+		if z.summarize(len(reports)) {
+			writeSummary(out, matrix.Summarize(reports), spec.Checks.Suppress)
+		} else {
+			writeTable(out, reports, *whoCan, *quiet)
+		}
+		z.writeFooter(out)
+		writeTotals(out, ch.Name(), reports, elapsed)
 	}
 	if failed > 0 {
 		return 1, nil
@@ -80,8 +94,8 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	return 0, nil
 }
 
-func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, quiet bool, elapsed time.Duration) {
-	expected, warnings := 0, 0
+func writeTable(out io.Writer, reports []matrix.Report, whoCan, quiet bool) {
+	causes := countCauses(reports)
 	for _, r := range reports {
 		status := "PASS"
 		switch {
@@ -89,9 +103,7 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, qu
 			status = "FAIL"
 		case r.Expected != "":
 			status = "REJECTED"
-			expected++
 		}
-		warnings += len(r.Violations) - r.Errors()
 		if quiet && len(r.Violations) == 0 {
 			continue
 		}
@@ -99,7 +111,11 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, qu
 		if r.Expected != "" {
 			detail = "fails as required: " + r.Expected
 		}
-		fmt.Fprintf(out, "%-8s %s: %s\n", status, r.Name, detail)
+		more, first := causes.once(r)
+		if !first {
+			continue // a render failure is reported once per cause
+		}
+		fmt.Fprintf(out, "%-8s %s: %s%s\n", status, r.Name, detail, more)
 		for _, v := range r.Violations {
 			fmt.Fprintf(out, "         %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 		}
@@ -109,11 +125,18 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, whoCan, qu
 			}
 		}
 	}
-	failed := 0
+}
+
+// writeTotals is the last line of the table and the summary.
+func writeTotals(out io.Writer, chart string, reports []matrix.Report, elapsed time.Duration) {
+	failed, expected, warnings := 0, 0, 0
 	for _, r := range reports {
 		if r.Errors() > 0 {
 			failed++
+		} else if r.Expected != "" {
+			expected++
 		}
+		warnings += len(r.Violations) - r.Errors()
 	}
 	fmt.Fprintf(out, "%s: %d combinations checked in %s (%.0f/s): %d passed, %d failed, %d rejected as required, %d warnings\n",
 		chart, len(reports), elapsed.Round(time.Millisecond), float64(len(reports))/elapsed.Seconds(), len(reports)-failed-expected, failed, expected, warnings)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
 
@@ -74,4 +75,71 @@ func discoverAxes(ch *chart.Chart, spec *matrix.Spec) ([]discover.Decision, erro
 		}
 	}
 	return discover.Discover(context.Background(), ch, discover.Options{ReleaseName: spec.Release.Name, Namespace: spec.Release.Namespace, Values: fixed})
+}
+
+// zeroConfig holds the check flags for discovery, budgets and the summary, and what they produced.
+type zeroConfig struct {
+	maxCombinations, strength int
+	summary, list, force      bool
+
+	discovered []discover.Decision
+	coverage   matrix.Coverage
+	inert      []string
+}
+
+// summaryAbove is how many combinations make the summary the default table output.
+const summaryAbove = 32
+
+func (z *zeroConfig) register(fs *flag.FlagSet) {
+	fs.IntVar(&z.maxCombinations, "max-combinations", matrix.DefaultMaxCombinations, "above this many combinations, check a t-wise covering array of them instead of all")
+	fs.IntVar(&z.strength, "strength", 2, "covering array strength t: every t axes take every tuple of their values together (2: pairwise)")
+	fs.BoolVar(&z.summary, "summary", false, fmt.Sprintf("table output: group findings by check and object across combinations (the default above %d combinations)", summaryAbove))
+	fs.BoolVar(&z.list, "list", false, "table output: one block per combination, however many")
+	fs.BoolVar(&z.force, "discover", false, "discover the axes although --set is given (without --spec, --axis and --set they are discovered anyway)")
+}
+
+// combinations checks the spec against the chart, discovers the axes when none were given, and
+// expands the full product or, over the budget, a covering array.
+func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common) ([]matrix.Combination, error) {
+	if z.strength < 1 {
+		return nil, usageError{fmt.Sprintf("--strength %d: give 1 or more (2 is pairwise)", z.strength)}
+	}
+	if err := spec.ValidateChart(ch); err != nil {
+		return nil, err
+	}
+	if c.spec == "" && len(c.axes) == 0 && (len(c.sets) == 0 || z.force) && !strings.Contains(c.namespace, ",") {
+		ds, err := discoverAxes(ch, spec)
+		if err != nil {
+			return nil, err
+		}
+		z.discovered = ds
+		spec.Axes = append(discover.Axes(ds), spec.Axes...)
+		spec.Checks.ChartRejections = true
+	}
+	combos, cov, err := matrix.ExpandWithin(spec, z.maxCombinations, z.strength)
+	z.coverage = cov
+	return combos, err
+}
+
+func (z *zeroConfig) summarize(combinations int) bool {
+	return z.summary || (combinations > summaryAbove && !z.list)
+}
+
+func (z *zeroConfig) writeHeader(out io.Writer, spec *matrix.Spec) {
+	if z.discovered != nil {
+		var axes []string
+		for _, a := range discover.Axes(z.discovered) {
+			axes = append(axes, a.Path+"="+a.Label())
+		}
+		fmt.Fprintf(out, "AXES     discovered %d of %d candidates (rbac-matrix discover says why): %s\n", len(axes), len(z.discovered), strings.Join(axes, " "))
+	}
+	if !z.coverage.Full() {
+		fmt.Fprintf(out, "COVERAGE %s, over --max-combinations %d\n", z.coverage, z.maxCombinations)
+	}
+}
+
+func (z *zeroConfig) writeFooter(out io.Writer) {
+	for _, a := range z.inert {
+		fmt.Fprintf(out, "warning  axis %s: every value renders identically, so it tests nothing: check its path and values, or drop it\n", a)
+	}
 }
