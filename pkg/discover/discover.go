@@ -98,8 +98,10 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		inert    []string // values rendering exactly as the defaults
 		left     []int    // indices of the values the axis leaves out (inert)
 		quiet    bool     // some value changes the manifest, but nothing RBAC
+		needed   []string // "x=v renders only with it": a companion of a rejected value
 	}
 	verdicts := make([]verdict, len(cands))
+	var rejections []rejection
 	for k, j := range jobs {
 		o := outs[k+1]
 		v := &verdicts[j.cand]
@@ -107,6 +109,7 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		switch {
 		case o.Err != nil && (matrix.IsChartRejection(o.Err) || matrix.IsSchemaRejection(o.Err)):
 			v.rejected = append(v.rejected, name+": "+oneLine(o.Err.Error()))
+			rejections = append(rejections, rejection{out: k + 1, cand: j.cand})
 		case o.Err != nil:
 			v.broken = append(v.broken, name+": "+oneLine(o.Err.Error()))
 		default:
@@ -119,6 +122,14 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 				v.quiet = true
 			}
 		}
+	}
+	if err := companions(ctx, ch, opts, cands, outs, rejections, func(ci int, note string) {
+		verdicts[ci].needed = append(verdicts[ci].needed, note)
+	}, func(ci int) bool {
+		v := verdicts[ci]
+		return len(v.effects)+len(v.rejected)+len(v.broken) == 0
+	}); err != nil {
+		return nil, err
 	}
 	for ci, c := range cands {
 		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || c.Undeclared {
@@ -133,6 +144,8 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 			d.Kept, d.Reason = true, v.rejected[0]+" (kept: a companion value may make it valid)"
 		case len(v.broken) > 0:
 			d.Kept, d.Reason = true, "fails to render: "+v.broken[0]
+		case len(v.needed) > 0:
+			d.Kept, d.Reason, v.left, v.inert = true, strings.Join(v.needed, "; "), nil, nil
 		case v.quiet:
 			d.Reason = "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about"
 		default:
@@ -148,6 +161,53 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// rejection is a rendering (outs[out]) the chart rejected when candidate cand was changed.
+type rejection struct{ out, cand int }
+
+// companions finds the values a rejected value needs: for each rendering the chart rejected, the
+// other candidates whose path the error names and that
+// changed nothing alone (droppable) are set to each of their values in turn; a candidate with which
+// the rendering succeeds is reported through found.
+func companions(ctx context.Context, ch *chart.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
+	rejections []rejection, found func(ci int, note string), droppable func(ci int) bool) error {
+	var combos []matrix.Combination
+	var tries []int // the candidate each combination tries as a companion
+	for _, r := range rejections {
+		o := outs[r.out]
+		for ci, c := range cands {
+			if ci == r.cand || c.Undeclared || !droppable(ci) || !strings.Contains(o.Err.Error(), c.Path) {
+				continue
+			}
+			if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
+				continue
+			}
+			for _, v := range c.Values[1:] {
+				combo := o.Combination
+				combo.Values = copyValues(o.Combination.Values)
+				if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+					return err
+				}
+				combo.Settings = append(append([]string{}, o.Combination.Settings...), c.Path+"="+label(v))
+				combos = append(combos, combo)
+				tries = append(tries, ci)
+			}
+		}
+	}
+	noted := map[string]bool{}
+	for i, o := range matrix.Render(ctx, ch, combos, opts.Parallelism) {
+		if o.Err != nil {
+			continue
+		}
+		ci := tries[i]
+		note := o.Combination.Settings[0] + " is rejected without it and renders with " + o.Combination.Settings[1]
+		if !noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] {
+			noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] = true
+			found(ci, note)
+		}
+	}
+	return nil
 }
 
 // prune returns vals without the indices in drop.

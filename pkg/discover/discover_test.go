@@ -12,8 +12,8 @@ import (
 )
 
 // The zero-config fixture has ten boolean, enum and namespace knobs (and replicaCount and image.tag,
-// which are none of these). Exactly the six that change RBAC, a pod's account or a namespace the
-// controller is told about become axes.
+// which are none of these). Exactly the seven that change RBAC, a pod's account or a namespace the
+// controller is told about, or that a rejected value needs, become axes.
 func TestDiscoverKeepsExactlyTheRBACRelevantKnobs(t *testing.T) {
 	ch, err := chartrender.Load("../../tests/fixtures/zero-config")
 	require.NoError(t, err)
@@ -29,22 +29,23 @@ func TestDiscoverKeepsExactlyTheRBACRelevantKnobs(t *testing.T) {
 			dropped = append(dropped, d.Path)
 		}
 	}
-	require.Equal(t, []string{"controller.leaderElectionNamespace", "mode", "rbac.clusterWide", "rbac.create", "rbac.scoped", "watchNamespaces"}, kept)
-	require.Equal(t, []string{"logLevel", "metrics.enabled", "metrics.namespace", "rbac.scopeNamespace"}, dropped)
+	require.Equal(t, []string{"controller.leaderElectionNamespace", "mode", "rbac.clusterWide", "rbac.create", "rbac.scopeNamespace", "rbac.scoped", "watchNamespaces"}, kept)
+	require.Equal(t, []string{"logLevel", "metrics.enabled", "metrics.namespace"}, dropped)
 
 	require.Equal(t, "mode=leader-election adds RoleBinding/ops/rel-leader-election", reasons["mode"])
 	require.Contains(t, reasons["rbac.create"], "rbac.create=false removes ClusterRole/ops-rel-controller, removes ClusterRoleBinding/ops-rel-controller")
 	require.Contains(t, reasons["controller.leaderElectionNamespace"], "adds Deployment/ops/rel-controller container controller args")
 	require.Contains(t, reasons["watchNamespaces"], "changes Deployment/ops/rel-controller container controller env WATCH_NAMESPACE")
 	require.Contains(t, reasons["rbac.scoped"], "rbac.scopeNamespace is required when rbac.scoped=true")
+	require.Equal(t, "rbac.scoped=true is rejected without it and renders with rbac.scopeNamespace=team-a", reasons["rbac.scopeNamespace"])
 	require.Equal(t, "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about", reasons["logLevel"])
 	require.Contains(t, reasons["metrics.namespace"], "every value renders exactly as the default does")
 
 	axes := Axes(ds)
-	require.Len(t, axes, 6)
+	require.Len(t, axes, 7)
 	require.Equal(t, "mode", axes[1].Path)
 	require.Equal(t, []interface{}{"standard", "leader-election"}, axes[1].Values, "the default first, then the literal the templates compare with")
-	require.Equal(t, []interface{}{[]interface{}{}, []interface{}{"team-a"}, []interface{}{"team-a", "team-b"}}, axes[5].Values)
+	require.Equal(t, []interface{}{[]interface{}{}, []interface{}{"team-a"}, []interface{}{"team-a", "team-b"}}, axes[6].Values)
 	require.Equal(t, []interface{}{"", "team-a", "team-a,team-b"}, axes[0].Values)
 }
 
