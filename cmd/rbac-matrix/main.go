@@ -5,6 +5,8 @@
 //	rbac-matrix check --spec tests/matrix/operator.yaml
 //	rbac-matrix check charts/operator --axis rbac.namespaceScoped=false,true --axis 'rbac.watchNamespaces=[[],[a]]'
 //	rbac-matrix check --spec tests/matrix/operator.yaml --output junit > report.xml
+//	rbac-matrix check tests/fixtures/zero-config      # no spec, no axes: they are discovered
+//	rbac-matrix discover tests/fixtures/zero-config   # the discovered axes and why each was kept
 //	rbac-matrix who-can charts/operator --set rbac.namespaceScoped=true -n team-a
 //	rbac-matrix can-i charts/operator --as operators/rel-operator create roles -n team-a
 package main
@@ -22,6 +24,8 @@ func main() {
 const usage = `usage:
   rbac-matrix check   [--spec FILE] [CHART] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
                       [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
+                      [--max-combinations N] [--strength T] [--summary | --list] [--discover]
+                      (no --spec, --axis or --set: the axes are discovered, see discover)
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
   rbac-matrix checks  (list the built-in checks)
