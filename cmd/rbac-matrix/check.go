@@ -81,11 +81,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	default:
 		z.writeHeader(out, spec)
 		if z.summarize(len(reports)) {
-			writeSummary(out, matrix.Summarize(reports), spec.Checks.Suppress)
+			writeSummary(out, matrix.Summarize(reports))
 		} else {
 			writeTable(out, reports, *whoCan, *quiet)
 		}
-		z.writeFooter(out)
+		z.writeFooter(out, spec.Checks.Suppress)
 		writeTotals(out, ch.Name(), reports, elapsed)
 	}
 	if failed > 0 {

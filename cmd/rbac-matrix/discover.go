@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -107,7 +108,7 @@ func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common)
 	if err := spec.ValidateChart(ch); err != nil {
 		return nil, err
 	}
-	if c.spec == "" && len(c.axes) == 0 && (len(c.sets) == 0 || z.force) && !strings.Contains(c.namespace, ",") {
+	if c.spec == "" && len(c.axes) == 0 && (len(c.sets) == 0 || z.force) {
 		ds, err := discoverAxes(ch, spec)
 		if err != nil {
 			return nil, err
@@ -138,7 +139,15 @@ func (z *zeroConfig) writeHeader(out io.Writer, spec *matrix.Spec) {
 	}
 }
 
-func (z *zeroConfig) writeFooter(out io.Writer) {
+func (z *zeroConfig) writeFooter(out io.Writer, suppressed map[string]string) {
+	ids := make([]string, 0, len(suppressed))
+	for id := range suppressed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(out, "suppressed [%s]: %s\n", id, suppressed[id])
+	}
 	for _, a := range z.inert {
 		fmt.Fprintf(out, "warning  axis %s: every value renders identically, so it tests nothing: check its path and values, or drop it\n", a)
 	}

@@ -3,15 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
 // writeSummary prints each finding once, with how many combinations have it and the axis values they
-// share, then each rejection cause once, then what was suppressed and why.
-func writeSummary(out io.Writer, s matrix.Summary, suppressed map[string]string) {
+// share, then each rejection cause once.
+func writeSummary(out io.Writer, s matrix.Summary) {
 	for _, f := range s.Findings {
 		fmt.Fprintf(out, "%-8s [%s] %s: %s\n", f.Severity, f.Check, f.Object, where(f.Count, s.Combinations, f.DependsOn))
 		msg := f.Message
@@ -22,14 +21,6 @@ func writeSummary(out io.Writer, s matrix.Summary, suppressed map[string]string)
 	}
 	for _, r := range s.Rejections {
 		fmt.Fprintf(out, "REJECTED %s\n         %s\n           e.g. %s\n", where(r.Count, s.Combinations, r.DependsOn), strings.Join(strings.Fields(r.Cause), " "), r.Example)
-	}
-	ids := make([]string, 0, len(suppressed))
-	for id := range suppressed {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		fmt.Fprintf(out, "suppressed [%s]: %s\n", id, suppressed[id])
 	}
 }
 
