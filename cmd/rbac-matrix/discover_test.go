@@ -99,7 +99,7 @@ func TestSilentNoOpsAreReported(t *testing.T) {
 		t.Errorf("a misspelt axis: exit %d %q", code, errOut)
 	}
 	code, _, errOut = runCLI(t, "check", "../../tests/fixtures/zero-config", "--suppress", "wildcards")
-	if code != 2 || !strings.Contains(errOut, `checks.suppress: "wildcards" is no check ID, so it suppresses nothing`) {
+	if code != 2 || !strings.Contains(errOut, `checks.suppress (or --suppress): "wildcards" is no check ID, so it suppresses nothing`) {
 		t.Errorf("an unknown --suppress: exit %d %q", code, errOut)
 	}
 	code, out, errOut := runCLI(t, "check", "../../tests/fixtures/zero-config", "--axis", "metrics.namespace=a,b", "--axis", "rbac.create=true,false")

@@ -135,7 +135,7 @@ func (s *Spec) validateChecks() error {
 	known := KnownCheckIDs()
 	for _, id := range sortedKeys(s.Checks.Suppress) {
 		if !known[id] {
-			return fmt.Errorf("checks.suppress: %q is no check ID, so it suppresses nothing: `rbac-matrix checks` lists the IDs", id)
+			return fmt.Errorf("checks.suppress (or --suppress): %q is no check ID, so it suppresses nothing: `rbac-matrix checks` lists the IDs", id)
 		}
 	}
 	return nil

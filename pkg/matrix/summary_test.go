@@ -47,14 +47,3 @@ func TestSummarizeGroupsByCheckAndObjectAndNamesTheSharedAxisValues(t *testing.T
 	require.Equal(t, []string{"b=false"}, s.Findings[3].DependsOn)
 	require.Equal(t, []Rejection{{Cause: "rejected: set c", Count: 1, Example: "a=false b=true ns=x", DependsOn: []string{"a=false", "b=true"}}}, s.Rejections)
 }
-
-func TestValidateRefusesWhatWouldSilentlyDoNothing(t *testing.T) {
-	_, err := LoadSpec(writeSpec(t, "chart: c\naxes:\n  - {path: a.b, values: [1, 2]}\nchecks:\n  namespaceScoped:\n    - when: {a.c: true}\n"))
-	require.ErrorContains(t, err, `checks.namespaceScoped[0]: when key "a.c" names no axis, so the rule never matches: use one of the axis paths [a.b]`)
-	_, err = LoadSpec(writeSpec(t, "chart: c\naxes:\n  - {path: a.b, values: [1, 2]}\nchecks:\n  expectFailures:\n    - {when: {a.b: 1, x: 2}, message: m}\n"))
-	require.ErrorContains(t, err, `checks.expectFailures[0]: when key "x" names no axis`)
-	_, err = LoadSpec(writeSpec(t, "chart: c\nchecks:\n  suppress: {wildcards: typo}\n"))
-	require.ErrorContains(t, err, `checks.suppress: "wildcards" is no check ID, so it suppresses nothing`)
-	_, err = LoadSpec(writeSpec(t, "chart: c\naxes:\n  - {path: a.b, values: [1, 2]}\nchecks:\n  suppress: {wildcard: ok, scope-leak: ok}\n  expectFailures:\n    - {when: {a.b: 1}, message: m}\n"))
-	require.NoError(t, err)
-}
