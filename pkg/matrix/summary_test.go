@@ -1,9 +1,13 @@
 package matrix
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/releaseutil"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -46,4 +50,28 @@ func TestSummarizeGroupsByCheckAndObjectAndNamesTheSharedAxisValues(t *testing.T
 	require.Equal(t, "unbound-role", s.Findings[3].Check)
 	require.Equal(t, []string{"b=false"}, s.Findings[3].DependsOn)
 	require.Equal(t, []Rejection{{Cause: "rejected: set c", Count: 1, Example: "a=false b=true ns=x", DependsOn: []string{"a=false", "b=true"}}}, s.Rejections)
+}
+
+func TestInertAxesNamesOnlyAxesThatNeverChangeTheRendering(t *testing.T) {
+	spec := &Spec{Chart: "c", Axes: []Axis{
+		{Path: "a", Values: []interface{}{false, true}},
+		{Path: "b", Values: []interface{}{false, true}},
+		{Path: "fixed", Values: []interface{}{1}},
+	}}
+	rendered := func(content string) *chartrender.Result {
+		return &chartrender.Result{Manifests: []releaseutil.Manifest{{Name: "t.yaml", Content: content}}}
+	}
+	// The defaults, then each single change (as a covering array starts): a changes the rendering, b
+	// does not.
+	outs := []Outcome{
+		{Combination: Combination{Settings: []string{"a=false", "b=false", "fixed=1"}}, Result: rendered("x")},
+		{Combination: Combination{Settings: []string{"a=true", "b=false", "fixed=1"}}, Result: rendered("y")},
+		{Combination: Combination{Settings: []string{"a=false", "b=true", "fixed=1"}}, Result: rendered("x")},
+	}
+	require.Equal(t, []string{"b"}, InertAxes(spec, outs))
+	// A render error is a different rendering too.
+	outs[2] = Outcome{Combination: outs[2].Combination, Err: errors.New("b needs c")}
+	require.Empty(t, InertAxes(spec, outs))
+	// Nothing to compare: nothing named.
+	require.Empty(t, InertAxes(spec, outs[:1]))
 }
