@@ -81,7 +81,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	default:
 		z.writeHeader(out, spec)
 		if z.summarize(len(reports)) {
-			writeSummary(out, matrix.Summarize(reports))
+			sum, err := z.reduce(ch, spec, matrix.Summarize(reports))
+			if err != nil {
+				return 0, err
+			}
+			writeSummary(out, sum)
 		} else {
 			writeTable(out, reports, *whoCan, *quiet)
 		}

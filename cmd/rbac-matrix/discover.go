@@ -14,6 +14,7 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/discover"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
 // cmdDiscover prints the axes a zero-configuration `check` would use, and why each candidate was kept
@@ -94,7 +95,7 @@ const summaryAbove = 32
 func (z *zeroConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&z.maxCombinations, "max-combinations", matrix.DefaultMaxCombinations, "above this many combinations, check a t-wise covering array of them instead of all")
 	fs.IntVar(&z.strength, "strength", 2, "covering array strength t: every t axes take every tuple of their values together (2: pairwise)")
-	fs.BoolVar(&z.summary, "summary", false, fmt.Sprintf("table output: group findings by check and object across combinations (the default above %d combinations)", summaryAbove))
+	fs.BoolVar(&z.summary, "summary", false, fmt.Sprintf("table output: group findings by check and object across combinations (the default above %d combinations or over --max-combinations)", summaryAbove))
 	fs.BoolVar(&z.list, "list", false, "table output: one block per combination, however many")
 	fs.BoolVar(&z.force, "discover", false, "discover the axes although --set is given (without --spec, --axis and --set they are discovered anyway)")
 }
@@ -122,8 +123,10 @@ func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common)
 	return combos, err
 }
 
+// summarize tells whether the table is a summary: asked for, or many combinations (over 32, or a
+// covering array of more) and not --list.
 func (z *zeroConfig) summarize(combinations int) bool {
-	return z.summary || (combinations > summaryAbove && !z.list)
+	return z.summary || ((combinations > summaryAbove || !z.coverage.Full()) && !z.list)
 }
 
 func (z *zeroConfig) writeHeader(out io.Writer, spec *matrix.Spec) {
@@ -151,4 +154,29 @@ func (z *zeroConfig) writeFooter(out io.Writer, suppressed map[string]string) {
 	for _, a := range z.inert {
 		fmt.Fprintf(out, "warning  axis %s: every value renders identically, so it tests nothing: check its path and values, or drop it\n", a)
 	}
+}
+
+// reduceAtMost bounds the findings reduce renders again for.
+const reduceAtMost = 10
+
+// reduce names, when a covering array was checked, the settings that give each error finding with
+// every other axis at its first value (matrix.Reduce): a covering array's rows change many axes at
+// once, so the values they share say little.
+func (z *zeroConfig) reduce(ch *chart.Chart, spec *matrix.Spec, s matrix.Summary) (matrix.Summary, error) {
+	if z.coverage.Full() {
+		return s, nil
+	}
+	done := 0
+	for i, f := range s.Findings {
+		if f.Severity != rbaccheck.Error || f.Check == "render-error" || done == reduceAtMost {
+			continue
+		}
+		done++
+		r, err := matrix.Reduce(context.Background(), ch, spec, f.Combination, f.Check, f.Object)
+		if err != nil {
+			return s, err
+		}
+		s.Findings[i].Reproduce = r
+	}
+	return s, nil
 }

@@ -18,6 +18,9 @@ func writeSummary(out io.Writer, s matrix.Summary) {
 			msg = fmt.Sprintf("(%d different messages; the first) %s", f.Messages, msg)
 		}
 		fmt.Fprintf(out, "         %s\n           fix: %s\n           e.g. %s\n", msg, f.Fix, f.Example)
+		if f.Reproduce != nil {
+			fmt.Fprintf(out, "           reproduced with every other axis at its first value by: %s\n", strings.Join(f.Reproduce, " "))
+		}
 	}
 	for _, r := range s.Rejections {
 		fmt.Fprintf(out, "REJECTED %s\n         %s\n           e.g. %s\n", where(r.Count, s.Combinations, r.DependsOn), strings.Join(strings.Fields(r.Cause), " "), r.Example)

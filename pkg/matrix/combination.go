@@ -20,6 +20,7 @@ type Combination struct {
 	ValuesFiles []string
 
 	applies []func(*Combination) error
+	row     []int // the option of each axis, when expanded from a spec
 }
 
 // Name is the combination's stable, human-readable name.
@@ -61,7 +62,7 @@ func expandRows(s *Spec, rows [][]int) ([]Combination, error) {
 	}
 	out := make([]Combination, len(combos))
 	for i, c := range combos {
-		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}}
+		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}, row: rows[i]}
 		for _, apply := range c.applies {
 			if err := apply(&n); err != nil {
 				return nil, fmt.Errorf("combination %q: %w", c.Name(), err)

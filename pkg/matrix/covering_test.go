@@ -132,3 +132,25 @@ func TestExpandWithinKeepsTheFullProductUnderBudget(t *testing.T) {
 }
 
 func itoa(n int) string { return thousands(n) }
+
+// The covering array's failing row changes all 14 flags; Reduce names the two that matter.
+func TestReduceNamesTheTwoFlagsOfTheInteraction(t *testing.T) {
+	spec, err := LoadSpec("../../tests/fixtures/many-flags/matrix.yaml")
+	require.NoError(t, err)
+	combos, _, err := ExpandWithin(spec, 0, 2)
+	require.NoError(t, err)
+	ch, err := chartrender.Load(spec.ChartPath())
+	require.NoError(t, err)
+	var failing []Combination
+	for _, o := range Render(context.Background(), ch, combos, 0) {
+		if spec.Checks.Evaluate(o).Errors() > 0 {
+			failing = append(failing, o.Combination)
+		}
+	}
+	require.NotEmpty(t, failing)
+	got, err := Reduce(context.Background(), ch, spec, failing[0], "orphaned-binding", "ClusterRoleBinding apps-app")
+	require.NoError(t, err)
+	require.Equal(t, []string{"rbac.create=true", "clusterRole.enabled=false"}, got)
+	_, err = Reduce(context.Background(), ch, spec, Combination{Settings: []string{"x=1"}}, "orphaned-binding", "x")
+	require.ErrorContains(t, err, `combination "x=1" was not expanded from this spec`)
+}

@@ -20,6 +20,11 @@ type Finding struct {
 	// DependsOn are the axis settings every one of the combinations has (and not every combination
 	// of the run): what the finding depends on.
 	DependsOn []string `json:"dependsOn"`
+	// Reproduce, when set (see Reduce), are the settings that give the finding with every other axis
+	// at its first value.
+	Reproduce []string `json:"reproduce,omitempty"`
+	// Combination is the example combination.
+	Combination Combination `json:"-"`
 }
 
 // Rejection is one cause for which combinations failed to render as required.
@@ -68,7 +73,8 @@ func Summarize(reports []Report) Summary {
 			}
 			g, ok := groups[key]
 			if !ok {
-				g = &group{f: Finding{Check: v.Check, Severity: v.Severity, Object: v.Object, Message: v.Message, Fix: v.Fix, Example: r.Name}, messages: map[string]bool{}}
+				g = &group{f: Finding{Check: v.Check, Severity: v.Severity, Object: v.Object, Message: v.Message, Fix: v.Fix, Example: r.Name, Combination: r.Combination},
+					messages: map[string]bool{}}
 				groups[key] = g
 				order = append(order, key)
 			}
