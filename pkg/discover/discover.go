@@ -91,15 +91,6 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 	baseFP := footprint(outs[0].Result)
 	baseManifest := outs[0].Result.Manifest()
 
-	type verdict struct {
-		effects  []string // what a value changes, "path=v removes X"
-		rejected []string // "path=v: message" for the chart's own fail/required
-		broken   []string // other render errors
-		inert    []string // values rendering exactly as the defaults
-		left     []int    // indices of the values the axis leaves out (inert)
-		quiet    bool     // some value changes the manifest, but nothing RBAC
-		needed   []string // "x=v renders only with it": a companion of a rejected value
-	}
 	verdicts := make([]verdict, len(cands))
 	var rejections []rejection
 	for k, j := range jobs {
@@ -135,41 +126,56 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || c.Undeclared {
 			continue
 		}
-		v := verdicts[ci]
-		d := Decision{Candidate: c}
-		switch {
-		case len(v.effects) > 0:
-			d.Kept, d.Reason = true, strings.Join(v.effects, "; ")
-		case len(v.rejected) > 0:
-			d.Kept, d.Reason = true, v.rejected[0]+" (kept: a companion value may make it valid)"
-		case len(v.broken) > 0:
-			d.Kept, d.Reason = true, "fails to render: "+v.broken[0]
-		case len(v.needed) > 0:
-			d.Kept, d.Reason, v.left, v.inert = true, strings.Join(v.needed, "; "), nil, nil
-		case v.quiet:
-			d.Reason = "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about"
-		default:
-			d.Reason = "every value renders exactly as the default does (alone: it may matter only together with another value)"
-		}
-		if d.Kept {
-			d.Values = prune(c.Values, v.left)
-			if len(v.inert) > 0 {
-				d.Reason += fmt.Sprintf(" [left out, renders as the default: %s]", strings.Join(v.inert, ", "))
-			}
-		}
-		out = append(out, d)
+		out = append(out, decide(c, verdicts[ci]))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// verdict is what rendering each value of a candidate alone showed.
+type verdict struct {
+	effects  []string // what a value changes, "path=v removes X"
+	rejected []string // "path=v: message" for the chart's own fail/required
+	broken   []string // other render errors
+	inert    []string // values rendering exactly as the defaults
+	left     []int    // indices of the values the axis leaves out (inert)
+	quiet    bool     // some value changes the manifest, but nothing RBAC
+	needed   []string // "x=v is rejected without it ...": a companion of a rejected value
+}
+
+// decide keeps a candidate when a value changes the RBAC footprint, is rejected (a companion may make
+// it valid), fails otherwise, or is a rejected value's companion; the reason says which.
+func decide(c Candidate, v verdict) Decision {
+	d := Decision{Candidate: c}
+	switch {
+	case len(v.effects) > 0:
+		d.Kept, d.Reason = true, strings.Join(v.effects, "; ")
+	case len(v.rejected) > 0:
+		d.Kept, d.Reason = true, v.rejected[0]+" (kept: a companion value may make it valid)"
+	case len(v.broken) > 0:
+		d.Kept, d.Reason = true, "fails to render: "+v.broken[0]
+	case len(v.needed) > 0:
+		d.Kept, d.Reason, v.left, v.inert = true, strings.Join(v.needed, "; "), nil, nil
+	case v.quiet:
+		d.Reason = "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about"
+	default:
+		d.Reason = "every value renders exactly as the default does (alone: it may matter only together with another value)"
+	}
+	if d.Kept {
+		d.Values = prune(c.Values, v.left)
+		if len(v.inert) > 0 {
+			d.Reason += fmt.Sprintf(" [left out, renders as the default: %s]", strings.Join(v.inert, ", "))
+		}
+	}
+	return d
 }
 
 // rejection is a rendering (outs[out]) the chart rejected when candidate cand was changed.
 type rejection struct{ out, cand int }
 
 // companions finds the values a rejected value needs: for each rendering the chart rejected, the
-// other candidates whose path the error names and that
-// changed nothing alone (droppable) are set to each of their values in turn; a candidate with which
-// the rendering succeeds is reported through found.
+// other candidates whose path the error names and that changed nothing alone (droppable) are set to
+// each of their values in turn; a candidate with which the rendering succeeds is reported to found.
 func companions(ctx context.Context, ch *chart.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
 	rejections []rejection, found func(ci int, note string), droppable func(ci int) bool) error {
 	var combos []matrix.Combination
