@@ -154,3 +154,13 @@ func TestReduceNamesTheTwoFlagsOfTheInteraction(t *testing.T) {
 	_, err = Reduce(context.Background(), ch, spec, Combination{Settings: []string{"x=1"}}, "orphaned-binding", "x")
 	require.ErrorContains(t, err, `combination "x=1" was not expanded from this spec`)
 }
+
+func TestExpandWithinNeverChecksMoreThanTheFullProduct(t *testing.T) {
+	spec, err := LoadSpec("../../tests/fixtures/many-flags/matrix.yaml")
+	require.NoError(t, err)
+	spec.Axes = spec.Axes[:4]
+	combos, cov, err := ExpandWithin(spec, 2, 4)
+	require.NoError(t, err)
+	require.Len(t, combos, 16)
+	require.True(t, cov.Full())
+}
