@@ -72,8 +72,8 @@ func ExpandWithin(s *Spec, max, strength int) ([]Combination, Coverage, error) {
 	var rows [][]int
 	if full <= max {
 		rows = product(sizes)
-	} else if rows = CoveringArray(sizes, strength); len(rows) >= full {
-		rows = product(sizes) // a strength near the number of axes: the product is no larger
+	} else {
+		rows = CoveringArray(sizes, strength) // never more rows than the product: each new row covers an uncovered tuple
 	}
 	combos, err := expandRows(s, rows)
 	if err != nil {
