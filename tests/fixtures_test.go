@@ -56,7 +56,7 @@ var fixtureFindings = map[string]map[string][]string{
 		`error [watch-without-grant] Deployment apps/app watches namespace team-a (env WATCH_NAMESPACE="team-a" of container app), but ServiceAccount apps/app cannot list,watch deployments.apps there (its grants are bound in namespace apps)`}},
 	"watch-clusterrole-off": {"rbac.clusterRole=false namespaces=[]": {
 		`error [watch-without-grant] Deployment apps/app watches every namespace (flag --namespaces="" of container app), but ServiceAccount apps/app cannot list,watch services there (its grants are bound in namespace apps)`}},
-	"watch-declared-source": {"scope=apps,team-a": {
+	"watch-declared-source": {`scope="apps,team-a"`: {
 		`error [watch-without-grant] Deployment apps/app watches namespace team-a (flag --scope="apps,team-a" of container app (declared)), but ServiceAccount apps/app cannot list,watch pods there (its grants are bound in namespace apps)`}},
 	"default-serviceaccount": {"defaults": {
 		`warning [default-serviceaccount-granted] RoleBinding apps/app grants Role app to ServiceAccount apps/default: every pod of namespace apps that names no serviceAccountName runs with it`}},
@@ -110,7 +110,7 @@ func TestFalsePositivesAreGone(t *testing.T) {
 	}
 	// Namespaces from a comma-separated string: the Roles in team-b are allowed, but not once the
 	// spec stops naming the value that lists them.
-	r = evaluateFixture(t, "namespaces-as-string", func(s *matrix.Spec) { s.Checks.NamespaceScoped[0].NamespacesFrom = nil })["namespaced=true namespaces=team-a, team-b"]
+	r = evaluateFixture(t, "namespaces-as-string", func(s *matrix.Spec) { s.Checks.NamespaceScoped[0].NamespacesFrom = nil })["namespaced=true namespaces=\"team-a, team-b\""]
 	if got := lines(r.Violations); !strings.Contains(got, "error [scope-leak] Role team-b/app is in namespace team-b, outside the allowed namespaces apps") {
 		t.Errorf("without namespacesFrom: %s", got)
 	}
@@ -126,7 +126,7 @@ func TestWatchNamespacesDeclaredByValuesPath(t *testing.T) {
 		t.Errorf("scope=apps: %s", got)
 	}
 	want := "error [watch-without-grant] Deployment apps/app watches namespace team-a (the spec's checks.watchNamespaces), but ServiceAccount apps/app cannot list,watch pods there (its grants are bound in namespace apps)"
-	if got := lines(reports["scope=apps,team-a"].Violations); got != want {
+	if got := lines(reports[`scope="apps,team-a"`].Violations); got != want {
 		t.Errorf("scope=apps,team-a:\n got: %s\nwant: %s", got, want)
 	}
 	spec, _ := matrix.LoadSpec("fixtures/watch-declared-source/matrix.yaml")

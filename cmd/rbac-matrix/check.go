@@ -23,6 +23,8 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
+	var z zeroConfig
+	z.register(fs)
 	var suppress multi
 	fs.Var(&suppress, "suppress", "check ID to skip; repeatable")
 	failOnFlag := fs.String("fail-on", "error", "error or warning: the lowest severity that fails a combination (exit 1)")
@@ -52,7 +54,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	}
 	spec.Checks.ExternalRoles = append(spec.Checks.ExternalRoles, extRoles...)
 	spec.Checks.ExternalServiceAccounts = append(spec.Checks.ExternalServiceAccounts, extAccounts...)
-	if err := spec.Checks.Validate(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return 0, usageError{err.Error()}
 	}
 	start := time.Now()
@@ -60,7 +62,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	combos, err := matrix.Expand(spec)
+	combos, err := z.combinations(ch, spec, &c)
 	if err != nil {
 		return 0, err
 	}
@@ -76,11 +78,13 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
 	elapsed := time.Since(start)
+	z.inert = matrix.InertAxes(spec, outcomes)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "templates": chartReport.Violations, "combinations": reports, "failed": failed}); err != nil {
+		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "templates": chartReport.Violations, "combinations": reports, "failed": failed,
+			"summary": matrix.Summarize(reports), "coverage": z.coverage, "discovered": z.discovered, "inertAxes": z.inert}); err != nil {
 			return 0, err
 		}
 	case "junit":
@@ -94,7 +98,18 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		for _, v := range chartReport.Violations {
 			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 		}
-		writeTable(out, ch.Name(), reports, failOn, *whoCan, *quiet, elapsed)
+		z.writeHeader(out, spec)
+		if z.summarize(len(reports)) {
+			sum, err := z.reduce(ch, spec, matrix.Summarize(reports))
+			if err != nil {
+				return 0, err
+			}
+			writeSummary(out, sum)
+		} else {
+			writeTable(out, reports, failOn, *whoCan, *quiet)
+		}
+		z.writeFooter(out, spec.Checks.Suppress)
+		writeTotals(out, ch.Name(), reports, failOn, elapsed)
 	}
 	if failed > 0 || failing(chartReport, failOn) {
 		return 1, nil
@@ -107,8 +122,8 @@ func failing(r matrix.Report, failOn rbaccheck.Severity) bool {
 	return len(rbaccheck.AtLeast(r.Violations, failOn)) > 0
 }
 
-func writeTable(out io.Writer, chart string, reports []matrix.Report, failOn rbaccheck.Severity, whoCan, quiet bool, elapsed time.Duration) {
-	expected, warnings := 0, 0
+func writeTable(out io.Writer, reports []matrix.Report, failOn rbaccheck.Severity, whoCan, quiet bool) {
+	causes := countCauses(reports)
 	for _, r := range reports {
 		status := "PASS"
 		switch {
@@ -116,9 +131,7 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, failOn rba
 			status = "FAIL"
 		case r.Expected != "":
 			status = "REJECTED"
-			expected++
 		}
-		warnings += len(r.Violations) - r.Errors()
 		if quiet && len(r.Violations) == 0 {
 			continue
 		}
@@ -126,7 +139,11 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, failOn rba
 		if r.Expected != "" {
 			detail = "fails as required: " + r.Expected
 		}
-		fmt.Fprintf(out, "%-8s %s: %s\n", status, r.Name, detail)
+		more, first := causes.once(r)
+		if !first {
+			continue // a render failure is reported once per cause
+		}
+		fmt.Fprintf(out, "%-8s %s: %s%s\n", status, r.Name, detail, more)
 		for _, v := range r.Violations {
 			fmt.Fprintf(out, "         %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 		}
@@ -136,11 +153,18 @@ func writeTable(out io.Writer, chart string, reports []matrix.Report, failOn rba
 			}
 		}
 	}
-	failed := 0
+}
+
+// writeTotals is the last line of the table and the summary.
+func writeTotals(out io.Writer, chart string, reports []matrix.Report, failOn rbaccheck.Severity, elapsed time.Duration) {
+	failed, expected, warnings := 0, 0, 0
 	for _, r := range reports {
 		if failing(r, failOn) {
 			failed++
+		} else if r.Expected != "" {
+			expected++
 		}
+		warnings += len(r.Violations) - r.Errors()
 	}
 	fmt.Fprintf(out, "%s: %d combinations checked in %s (%.0f/s): %d passed, %d failed, %d rejected as required, %d warnings\n",
 		chart, len(reports), elapsed.Round(time.Millisecond), float64(len(reports))/elapsed.Seconds(), len(reports)-failed-expected, failed, expected, warnings)

@@ -5,6 +5,8 @@
 //	rbac-matrix check --spec tests/matrix/operator.yaml
 //	rbac-matrix check charts/operator --axis rbac.namespaceScoped=false,true --axis 'rbac.watchNamespaces=[[],[a]]'
 //	rbac-matrix check --spec tests/matrix/operator.yaml --output junit > report.xml
+//	rbac-matrix check tests/fixtures/zero-config      # no spec, no axes: they are discovered
+//	rbac-matrix discover tests/fixtures/zero-config   # the discovered axes and why each was kept
 //	rbac-matrix who-can charts/operator --set rbac.namespaceScoped=true -n team-a
 //	rbac-matrix can-i charts/operator --as operators/rel-operator create roles -n team-a
 package main
@@ -23,9 +25,13 @@ const usage = `usage:
   rbac-matrix check   [--spec FILE] [CHART] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
                       [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
                       [--fail-on error|warning] [--external-role Role/NS/NAME|ClusterRole/NAME] [--external-serviceaccount NS/NAME]
+                      [--max-combinations N] [--strength T] [--summary | --list] [--discover]
+                      (no --spec, --axis or --set: the axes are discovered, see discover)
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
   rbac-matrix checks  [--format text|markdown]  (list the built-in checks)
+  rbac-matrix discover CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] [--output table|json]
+                      (the axes a check without --spec or --axis uses, and why each was kept)
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -44,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdCanI(args[1:], stdout)
 	case "checks":
 		err = cmdChecks(args[1:], stdout)
+	case "discover":
+		err = cmdDiscover(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -45,6 +45,31 @@ type CheckConfig struct {
 	// WatchNamespaces declare where a workload's program reads the namespaces it watches, when the
 	// watch-without-grant heuristics (WATCH_NAMESPACE, --namespace, ...) cannot see it.
 	WatchNamespaces []WatchSource `json:"watchNamespaces,omitempty"`
+	// ChartRejections takes a render error from the chart's own fail/required or values.schema.json
+	// as the chart refusing the combination (Report.Expected), not as a violation. Zero-configuration
+	// runs set it: nobody declared expectFailures, and the chart's own validation is not a bug.
+	ChartRejections bool `json:"-"`
+}
+
+// KnownCheckIDs are the IDs checks.suppress may name: the built-in checks, scope-leak, and the
+// verdicts Evaluate gives itself.
+func KnownCheckIDs() map[string]bool {
+	ids := map[string]bool{"scope-leak": true, "expected-failure": true, "render-error": true}
+	for _, c := range rbaccheck.BuiltinChecks() {
+		ids[c.ID] = true
+	}
+	return ids
+}
+
+// IsChartRejection tells whether a render error is the chart's own `fail` or `required` refusing the
+// values (Helm's "execution error at (template:line:col): message").
+func IsChartRejection(err error) bool {
+	return strings.Contains(err.Error(), "execution error at (")
+}
+
+// IsSchemaRejection tells whether a render error is values.schema.json refusing the values.
+func IsSchemaRejection(err error) bool {
+	return strings.Contains(err.Error(), "values don't meet the specifications of the schema")
 }
 
 // RuntimeGrant declares, for charts that do not render a runtime-rules ConfigMap, that a
@@ -149,6 +174,10 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 		default:
 			r.Expected = ef.Message
 		}
+		return r
+	}
+	if o.Err != nil && cfg.ChartRejections && (IsChartRejection(o.Err) || IsSchemaRejection(o.Err)) {
+		r.Expected = o.Err.Error()
 		return r
 	}
 	if o.Err != nil {

@@ -20,6 +20,7 @@ type Combination struct {
 	ValuesFiles []string
 
 	applies []func(*Combination) error
+	row     []int // the option of each axis, when expanded from a spec
 }
 
 // Name is the combination's stable, human-readable name.
@@ -38,24 +39,30 @@ func (c Combination) Setting(path string) (interface{}, bool) {
 // Expand lists every combination of the spec's axes, the last axis varying fastest. Values files are
 // read and merged under the axis values.
 func Expand(s *Spec) ([]Combination, error) {
-	combos := []Combination{{}}
-	for _, a := range s.Axes {
-		opts := a.options()
-		next := make([]Combination, 0, len(combos)*len(opts))
-		for _, c := range combos {
-			for _, o := range opts {
-				n := c
-				n.Settings = append(append([]string{}, c.Settings...), o.label)
-				n.ValuesFiles = append([]string{}, c.ValuesFiles...)
-				n.applies = append(append([]func(*Combination) error{}, c.applies...), o.apply)
-				next = append(next, n)
-			}
+	sizes := make([]int, len(s.Axes))
+	for i, a := range s.Axes {
+		sizes[i] = len(a.options())
+	}
+	return expandRows(s, product(sizes))
+}
+
+// expandRows builds one combination per row, row[i] choosing the option of axis i.
+func expandRows(s *Spec, rows [][]int) ([]Combination, error) {
+	opts := make([][]option, len(s.Axes))
+	for i, a := range s.Axes {
+		opts[i] = a.options()
+	}
+	combos := make([]Combination, len(rows))
+	for i, row := range rows {
+		c := &combos[i]
+		for a, v := range row {
+			c.Settings = append(c.Settings, opts[a][v].label)
+			c.applies = append(c.applies, opts[a][v].apply)
 		}
-		combos = next
 	}
 	out := make([]Combination, len(combos))
 	for i, c := range combos {
-		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}}
+		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}, row: rows[i]}
 		for _, apply := range c.applies {
 			if err := apply(&n); err != nil {
 				return nil, fmt.Errorf("combination %q: %w", c.Name(), err)

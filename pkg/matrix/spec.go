@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"sigs.k8s.io/yaml"
 )
 
@@ -108,6 +110,60 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("axes[%d] path %q is not a dotted values path like rbac.namespaceScoped", i, a.Path)
 		}
 	}
+	return s.validateChecks()
+}
+
+// validateChecks refuses what would silently do nothing: a `when` key that names no axis, and a
+// suppressed check ID that no check has.
+func (s *Spec) validateChecks() error {
+	axes := map[string]bool{}
+	var paths []string
+	for _, a := range s.Axes {
+		if a.Path != "" {
+			axes[a.Path] = true
+			paths = append(paths, a.Path)
+		}
+	}
+	whens := map[string]map[string]interface{}{}
+	for i, r := range s.Checks.NamespaceScoped {
+		whens[fmt.Sprintf("checks.namespaceScoped[%d]", i)] = r.When
+	}
+	for i, r := range s.Checks.ExpectFailures {
+		whens[fmt.Sprintf("checks.expectFailures[%d]", i)] = r.When
+	}
+	for _, where := range sortedKeys(whens) {
+		for _, key := range sortedKeys(whens[where]) {
+			if !axes[key] {
+				return fmt.Errorf("%s: when key %q names no axis, so the rule never matches: use one of the axis paths %v", where, key, paths)
+			}
+		}
+	}
+	known := KnownCheckIDs()
+	for _, id := range sortedKeys(s.Checks.Suppress) {
+		if !known[id] {
+			return fmt.Errorf("checks.suppress (or --suppress): %q is no check ID, so it suppresses nothing: `rbac-matrix checks` lists the IDs", id)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ValidateChart refuses axis paths the chart does not know (neither its values.yaml nor its
+// values.schema.json, nor a dependency's): setting them would change nothing.
+func (s *Spec) ValidateChart(ch *chart.Chart) error {
+	for i, a := range s.Axes {
+		if a.Path != "" && !Declares(ch, a.Path) {
+			return fmt.Errorf("axes[%d] path %q is in neither values.yaml nor values.schema.json of chart %s, so setting it changes nothing: check the spelling", i, a.Path, ch.Name())
+		}
+	}
 	return nil
 }
 
@@ -165,8 +221,18 @@ func (a Axis) options() []option {
 	return out
 }
 
+// Label lists an axis' values as combination names show them: [false,true], [[],[team-a]].
+func (a Axis) Label() string {
+	return compact(a.Values)
+}
+
+// ValueLabel writes a value as combination names show it: true, team-a, [team-a,team-b], "".
+func ValueLabel(v interface{}) string { return compact(v) }
+
 func compact(v interface{}) string {
 	switch x := v.(type) {
+	case []string:
+		return compact(normalize(x))
 	case []interface{}:
 		parts := make([]string, len(x))
 		for i, e := range x {
@@ -174,8 +240,8 @@ func compact(v interface{}) string {
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case string:
-		if x == "" {
-			return `""`
+		if x == "" || strings.ContainsAny(x, ", ") {
+			return strconv.Quote(x)
 		}
 		return x
 	case nil:

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+)
+
+// writeSummary prints each finding once, with how many combinations have it and the axis values they
+// share, then each rejection cause once.
+func writeSummary(out io.Writer, s matrix.Summary) {
+	for _, f := range s.Findings {
+		fmt.Fprintf(out, "%-8s [%s] %s: %s\n", f.Severity, f.Check, f.Object, where(f.Count, s.Combinations, f.DependsOn))
+		msg := f.Message
+		if f.Messages > 1 {
+			msg = fmt.Sprintf("(%d different messages; the first) %s", f.Messages, msg)
+		}
+		fmt.Fprintf(out, "         %s\n           fix: %s\n           e.g. %s\n", msg, f.Fix, f.Example)
+		if f.Reproduce != nil {
+			fmt.Fprintf(out, "           reproduced with every other axis at its first value by: %s\n", strings.Join(f.Reproduce, " "))
+		}
+	}
+	for _, r := range s.Rejections {
+		fmt.Fprintf(out, "REJECTED %s\n         %s\n           e.g. %s\n", where(r.Count, s.Combinations, r.DependsOn), strings.Join(strings.Fields(r.Cause), " "), r.Example)
+	}
+}
+
+func where(n, total int, dependsOn []string) string {
+	switch {
+	case n == total:
+		return fmt.Sprintf("in all %d combinations", total)
+	case len(dependsOn) == 0:
+		return fmt.Sprintf("in %d of %d combinations, no one axis value common to all of them", n, total)
+	}
+	return fmt.Sprintf("in %d of %d combinations: %s", n, total, strings.Join(dependsOn, ", "))
+}
+
+// causes counts the combinations per render-failure cause (a required rejection, or a render error),
+// so the table prints each cause once.
+type causes struct {
+	count   map[string]int
+	printed map[string]bool
+}
+
+func causeOf(r matrix.Report) string {
+	if r.Expected != "" {
+		return "rejected\x00" + r.Expected
+	}
+	if len(r.Violations) == 1 && r.Violations[0].Check == "render-error" {
+		return "error\x00" + r.Violations[0].Message
+	}
+	return ""
+}
+
+func countCauses(reports []matrix.Report) causes {
+	c := causes{count: map[string]int{}, printed: map[string]bool{}}
+	for _, r := range reports {
+		if k := causeOf(r); k != "" {
+			c.count[k]++
+		}
+	}
+	return c
+}
+
+// once tells whether r is the first of its cause (or has none), and a note of how many share it.
+func (c causes) once(r matrix.Report) (note string, first bool) {
+	k := causeOf(r)
+	if k == "" {
+		return "", true
+	}
+	if c.printed[k] {
+		return "", false
+	}
+	c.printed[k] = true
+	if n := c.count[k]; n > 1 {
+		return fmt.Sprintf(" (and %d more combinations for the same cause, not listed)", n-1), true
+	}
+	return "", true
+}

@@ -1,0 +1,331 @@
+package discover
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+)
+
+// Options say how to render the chart for the sensitivity pass.
+type Options struct {
+	ReleaseName, Namespace string
+	// Values are fixed for every rendering (--set); candidates on these paths are skipped.
+	Values map[string]interface{}
+	// Parallelism of the renders (<= 0: one per CPU).
+	Parallelism int
+}
+
+// Decision is a candidate and whether it became an axis, with the reason.
+type Decision struct {
+	Candidate
+	Kept   bool   `json:"kept"`
+	Reason string `json:"reason"`
+}
+
+// Axes are the kept decisions as matrix axes (default value first).
+func Axes(ds []Decision) []matrix.Axis {
+	var out []matrix.Axis
+	for _, d := range ds {
+		if d.Kept {
+			out = append(out, matrix.Axis{Path: d.Path, Values: d.Values})
+		}
+	}
+	return out
+}
+
+// Discover lists the chart's candidates and renders each of their values alone, changed from the
+// defaults. A candidate is kept when a value changes an RBAC object (a Role, ClusterRole or binding;
+// their rules, roleRef, subjects and aggregation), a ServiceAccount, a runtime-rules ConfigMap, a pod's
+// serviceAccountName, or what a container is told about namespaces or accounts (env vars and args
+// whose name holds "namespace", env values naming a rendered ServiceAccount). A value that makes the
+// chart reject the combination (its own `fail`/`required`, or values.schema.json) keeps the candidate
+// too: a companion value may make it valid, and the matrix reports the cause once. Values that render
+// exactly as the defaults do are left out of the axis.
+func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, error) {
+	cands, err := Candidates(ch)
+	if err != nil {
+		return nil, err
+	}
+	base := matrix.Combination{ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, Values: copyValues(opts.Values)}
+	type job struct{ cand, value int }
+	combos := []matrix.Combination{base}
+	var jobs []job
+	var out []Decision
+	for ci, c := range cands {
+		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
+			out = append(out, Decision{Candidate: c, Reason: "set on the command line"})
+			continue
+		}
+		if c.Undeclared {
+			out = append(out, Decision{Candidate: c, Reason: "the templates compare it, but neither values.yaml nor values.schema.json declares it: declare it, or give it as --axis"})
+			continue
+		}
+		for vi, v := range c.Values {
+			if vi == 0 {
+				continue // the default
+			}
+			combo := base
+			combo.Values = copyValues(opts.Values)
+			if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+				return nil, err
+			}
+			combo.Settings = []string{c.Path + "=" + label(v)}
+			combos = append(combos, combo)
+			jobs = append(jobs, job{ci, vi})
+		}
+	}
+	outs := matrix.Render(ctx, ch, combos, opts.Parallelism)
+	if outs[0].Err != nil {
+		return nil, fmt.Errorf("the chart does not render with its defaults, so no value can be compared with them: %w (fix: --set the values it needs)", outs[0].Err)
+	}
+	baseFP := footprint(outs[0].Result)
+	baseManifest := outs[0].Result.Manifest()
+
+	verdicts := make([]verdict, len(cands))
+	var rejections []rejection
+	for k, j := range jobs {
+		o := outs[k+1]
+		v := &verdicts[j.cand]
+		name := o.Combination.Settings[0]
+		switch {
+		case o.Err != nil && (matrix.IsChartRejection(o.Err) || matrix.IsSchemaRejection(o.Err)):
+			v.rejected = append(v.rejected, name+": "+oneLine(o.Err.Error()))
+			rejections = append(rejections, rejection{out: k + 1, cand: j.cand})
+		case o.Err != nil:
+			v.broken = append(v.broken, name+": "+oneLine(o.Err.Error()))
+		default:
+			if d := diff(baseFP, footprint(o.Result)); d != "" {
+				v.effects = append(v.effects, name+" "+d)
+			} else if o.Result.Manifest() == baseManifest {
+				v.inert = append(v.inert, label(cands[j.cand].Values[j.value]))
+				v.left = append(v.left, j.value)
+			} else {
+				v.quiet = true
+			}
+		}
+	}
+	if err := companions(ctx, ch, opts, cands, outs, rejections, func(ci int, note string) {
+		verdicts[ci].needed = append(verdicts[ci].needed, note)
+	}, func(ci int) bool {
+		v := verdicts[ci]
+		return len(v.effects)+len(v.rejected)+len(v.broken) == 0
+	}); err != nil {
+		return nil, err
+	}
+	for ci, c := range cands {
+		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || c.Undeclared {
+			continue
+		}
+		out = append(out, decide(c, verdicts[ci]))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// verdict is what rendering each value of a candidate alone showed.
+type verdict struct {
+	effects  []string // what a value changes, "path=v removes X"
+	rejected []string // "path=v: message" for the chart's own fail/required
+	broken   []string // other render errors
+	inert    []string // values rendering exactly as the defaults
+	left     []int    // indices of the values the axis leaves out (inert)
+	quiet    bool     // some value changes the manifest, but nothing RBAC
+	needed   []string // "x=v is rejected without it ...": a companion of a rejected value
+}
+
+// decide keeps a candidate when a value changes the RBAC footprint, is rejected (a companion may make
+// it valid), fails otherwise, or is a rejected value's companion; the reason says which.
+func decide(c Candidate, v verdict) Decision {
+	d := Decision{Candidate: c}
+	switch {
+	case len(v.effects) > 0:
+		d.Kept, d.Reason = true, strings.Join(v.effects, "; ")
+	case len(v.rejected) > 0:
+		d.Kept, d.Reason = true, v.rejected[0]+" (kept: a companion value may make it valid)"
+	case len(v.broken) > 0:
+		d.Kept, d.Reason = true, "fails to render: "+v.broken[0]
+	case len(v.needed) > 0:
+		d.Kept, d.Reason, v.left, v.inert = true, strings.Join(v.needed, "; "), nil, nil
+	case v.quiet:
+		d.Reason = "changes the rendering, but no RBAC object, ServiceAccount, pod account or namespace a program is told about"
+	default:
+		d.Reason = "every value renders exactly as the default does (alone: it may matter only together with another value)"
+	}
+	if d.Kept {
+		d.Values = prune(c.Values, v.left)
+		if len(v.inert) > 0 {
+			d.Reason += fmt.Sprintf(" [left out, renders as the default: %s]", strings.Join(v.inert, ", "))
+		}
+	}
+	return d
+}
+
+// rejection is a rendering (outs[out]) the chart rejected when candidate cand was changed.
+type rejection struct{ out, cand int }
+
+// companions finds the values a rejected value needs: for each rendering the chart rejected, the
+// other candidates whose path the error names and that changed nothing alone (droppable) are set to
+// each of their values in turn; a candidate with which the rendering succeeds is reported to found.
+func companions(ctx context.Context, ch *chart.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
+	rejections []rejection, found func(ci int, note string), droppable func(ci int) bool) error {
+	var combos []matrix.Combination
+	var tries []int // the candidate each combination tries as a companion
+	for _, r := range rejections {
+		o := outs[r.out]
+		for ci, c := range cands {
+			if ci == r.cand || c.Undeclared || !droppable(ci) || !strings.Contains(o.Err.Error(), c.Path) {
+				continue
+			}
+			if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
+				continue
+			}
+			for _, v := range c.Values[1:] {
+				combo := o.Combination
+				combo.Values = copyValues(o.Combination.Values)
+				if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+					return err
+				}
+				combo.Settings = append(append([]string{}, o.Combination.Settings...), c.Path+"="+label(v))
+				combos = append(combos, combo)
+				tries = append(tries, ci)
+			}
+		}
+	}
+	noted := map[string]bool{}
+	for i, o := range matrix.Render(ctx, ch, combos, opts.Parallelism) {
+		if o.Err != nil {
+			continue
+		}
+		ci := tries[i]
+		note := o.Combination.Settings[0] + " is rejected without it and renders with " + o.Combination.Settings[1]
+		if !noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] {
+			noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] = true
+			found(ci, note)
+		}
+	}
+	return nil
+}
+
+// prune returns vals without the indices in drop.
+func prune(vals []interface{}, drop []int) []interface{} {
+	out := []interface{}{}
+	for i, v := range vals {
+		if !slices.Contains(drop, i) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// oneLine folds a multi-line error (Helm's schema errors) into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func label(v interface{}) string {
+	if v == nil {
+		return "null (unset)"
+	}
+	return matrix.ValueLabel(v)
+}
+
+func copyValues(m map[string]interface{}) map[string]interface{} {
+	if m == nil {
+		return map[string]interface{}{}
+	}
+	return chartrender.DeepCopyValue(m).(map[string]interface{})
+}
+
+// footprint is what of a rendering matters to RBAC, by a readable key.
+func footprint(res *chartrender.Result) map[string]string {
+	out := map[string]string{}
+	put := func(key string, v interface{}) {
+		b, _ := json.Marshal(v)
+		out[key] = string(b)
+	}
+	accounts := map[string]bool{}
+	for _, o := range res.Objects {
+		key := chartrender.ObjectKey(o)
+		switch x := o.(type) {
+		case *rbacv1.Role:
+			put(key, x.Rules)
+		case *rbacv1.ClusterRole:
+			agg := map[string]string{}
+			for k, v := range x.Labels {
+				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to") {
+					agg[k] = v
+				}
+			}
+			put(key, []interface{}{x.Rules, x.AggregationRule, agg})
+		case *rbacv1.RoleBinding:
+			put(key, []interface{}{x.RoleRef, x.Subjects})
+		case *rbacv1.ClusterRoleBinding:
+			put(key, []interface{}{x.RoleRef, x.Subjects})
+		case *corev1.ServiceAccount:
+			put(key, x.AutomountServiceAccountToken)
+			accounts[x.Name] = true
+		case *corev1.ConfigMap:
+			if x.Labels["workload-rbac.io/runtime-rules"] == "true" {
+				put(key, []interface{}{x.Annotations, x.Data})
+			}
+		}
+	}
+	for _, p := range chartrender.PodTemplatesOf(res.Objects) {
+		put(p.Owner+" serviceAccountName", p.Spec.ServiceAccountName)
+		for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
+			for _, e := range c.Env {
+				if isNamespaceKey(e.Name) || accounts[e.Value] {
+					put(p.Owner+" container "+c.Name+" env "+e.Name, e)
+				}
+			}
+			var told []string
+			args := append(append([]string{}, c.Command...), c.Args...)
+			for i, a := range args {
+				if !isNamespaceKey(a) && !accounts[a] {
+					continue
+				}
+				told = append(told, a)
+				if strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && i+1 < len(args) {
+					told = append(told, args[i+1])
+				}
+			}
+			if len(told) > 0 {
+				put(p.Owner+" container "+c.Name+" args", told)
+			}
+		}
+	}
+	return out
+}
+
+// diff says how a footprint differs from the base one, naming at most three keys.
+func diff(base, fp map[string]string) string {
+	var changes []string
+	for k, v := range fp {
+		if b, ok := base[k]; !ok {
+			changes = append(changes, "adds "+k)
+		} else if b != v {
+			changes = append(changes, "changes "+k)
+		}
+	}
+	for k := range base {
+		if _, ok := fp[k]; !ok {
+			changes = append(changes, "removes "+k)
+		}
+	}
+	if len(changes) == 0 {
+		return ""
+	}
+	sort.Strings(changes)
+	if len(changes) > 3 {
+		changes = append(changes[:3], fmt.Sprintf("(+%d more)", len(changes)-3))
+	}
+	return strings.Join(changes, ", ")
+}
