@@ -48,7 +48,14 @@ generate-docs: ## Regenerate the README values tables and the generated parts of
 	go run ./cmd/values-doc -readme README.md $(CHARTS)
 
 .PHONY: verify
-verify: verify-docs verify-go ## Fail when generated files drifted, Go code is not gofmt'd or go.mod is not tidy.
+verify: verify-docs verify-go lint-go ## Fail when generated files drifted, Go code is not gofmt'd, go.mod is not tidy, or golangci-lint finds an issue.
+
+.PHONY: lint-go
+lint-go: ## golangci-lint (pinned in scripts/versions.env, built once from the module proxy) over every build tag.
+	@WITH_CT=0 WITH_GOLANGCI_LINT=1 bash scripts/install-tools.sh >/dev/null
+	golangci-lint run ./...
+	golangci-lint run --build-tags e2e ./pkg/controlplane/ ./tests/e2e/
+	golangci-lint run --build-tags kind ./tests/e2e/
 
 .PHONY: verify-go
 verify-go: ## Fail on Go files gofmt would change and on any `go mod tidy` diff.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the CLI tools the Makefile needs (helm, ct) from the Go module proxy into $TOOLS_BIN, so a fresh
+# Installs the CLI tools the Makefile needs (helm, ct; golangci-lint with WITH_GOLANGCI_LINT=1) from the Go module proxy into $TOOLS_BIN, so a fresh
 # machine with only Go works: no release-binary downloads. Idempotent: a tool at the pinned version is kept.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,5 +26,14 @@ install() { # name version module-path
 install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
 if [[ "${WITH_CT:-1}" == 1 ]]; then
   install ct "$CT_VERSION" github.com/helm/chart-testing/v3/ct
+fi
+if [[ "${WITH_GOLANGCI_LINT:-0}" == 1 ]]; then
+  # Built with `go install pkg@version` so its own go.mod (and any replace in it) decides its dependencies.
+  stamp="$TOOLS_BIN/.golangci-lint.version"
+  if [[ ! -x "$TOOLS_BIN/golangci-lint" || "$(cat "$stamp" 2>/dev/null)" != "$GOLANGCI_LINT_VERSION" ]]; then
+    echo "install-tools: building golangci-lint $GOLANGCI_LINT_VERSION" >&2
+    GOBIN="$TOOLS_BIN" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+    echo "$GOLANGCI_LINT_VERSION" >"$stamp"
+  fi
 fi
 echo "$TOOLS_BIN"
