@@ -54,7 +54,7 @@ func TestInvalidValuesFailWithTheirExactMessage(t *testing.T) {
 		{"every Secret, not pinned by name", "registry-server",
 			map[string]interface{}{"rbac": map[string]interface{}{"rules": rule(map[string]interface{}{"resources": []interface{}{"secrets"}})}},
 			"",
-			"execution error at (registry-server/templates/rbac.yaml:2:3): workload-rbac: rbac.rules[0] grants access to every Secret: pin the Secrets it needs with resourceNames"},
+			"execution error at (registry-server/templates/rbac.yaml:2:3): workload-rbac: rbac.rules[0] grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason"},
 		{"writes on ClusterRoleBindings", "registry-server",
 			map[string]interface{}{"rbac": map[string]interface{}{"rules": rule(map[string]interface{}{"apiGroups": []interface{}{"rbac.authorization.k8s.io"}, "resources": []interface{}{"clusterrolebindings"}, "verbs": []interface{}{"create"}})}},
 			"",

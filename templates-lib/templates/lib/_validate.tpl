@@ -29,6 +29,7 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- if not (kindIs "slice" .rules) -}}
 {{- fail (printf "workload-rbac: %s must be a list of RBAC rules ({apiGroups, resources, verbs}), got %v" $path .rules) -}}
 {{- end -}}
+{{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
 {{- range $i, $r := .rules -}}
 {{- $where := printf "%s[%d]" $path $i -}}
 {{- if not $r.verbs -}}
@@ -57,8 +58,8 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) -}}
-{{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames" $where) -}}
+{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) (not (has "secrets-read" ($r.allow | default list))) -}}
+{{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason" $where) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
