@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -12,6 +16,7 @@ import (
 // seedChartPromises are the promises of the charts built from the seed shapes (001-003), by chart name.
 var seedChartPromises = map[string]func(*testing.T, matrix.Outcome){
 	"watchlist-operator": assertWatchlistOperatorPromises,
+	"tenant-operator":    assertTenantOperatorPromises,
 }
 
 func canI(m *rbaccheck.Model, sa rbaccheck.ServiceAccountRef, verb, resource, ns string) bool {
@@ -76,4 +81,155 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// podTemplate returns the pod template of the workload with the given ObjectKey prefix ("Deployment/").
+func podTemplate(t *testing.T, objs []runtime.Object, prefix string) []chartrender.PodTemplate {
+	t.Helper()
+	var out []chartrender.PodTemplate
+	for _, pt := range chartrender.PodTemplatesOf(objs) {
+		if strings.HasPrefix(pt.Owner, prefix) {
+			out = append(out, pt)
+		}
+	}
+	return out
+}
+
+// assertTenantOperatorPromises (seed 002): namespace-scoped mode renders only namespaced objects in the
+// release namespace and passes --namespace; cluster mode's Secret access is an annotated exception;
+// the operator writes no RBAC and no ServiceAccount; the webhook rule is pinned to its own
+// configuration; every rotation job has its own account and a Role pinned by resourceNames.
+func assertTenantOperatorPromises(t *testing.T, o matrix.Outcome) {
+	objs := o.Result.Objects
+	ns := o.Result.Namespace
+	deps := podTemplate(t, objs, "Deployment/")
+	if len(deps) != 1 {
+		t.Fatalf("want one operator Deployment, got %d", len(deps))
+	}
+	op := rbaccheck.ServiceAccountRef{Namespace: ns, Name: deps[0].Spec.ServiceAccountName}
+	args := strings.Join(deps[0].Spec.Containers[0].Args, " ")
+	m := rbaccheck.NewModel(objs, rbaccheck.ModelOptions{})
+	scoped := isSet(o.Combination, "rbac.namespaceScoped")
+	if scoped {
+		if !strings.Contains(args, "--namespace="+ns) {
+			t.Errorf("namespace-scoped without --namespace=%s: %q", ns, args)
+		}
+		for _, obj := range objs {
+			if chartrender.IsClusterScoped(obj) {
+				t.Errorf("namespace-scoped renders the cluster-scoped %s", chartrender.ObjectKey(obj))
+			}
+		}
+		if !canI(m, op, "list", "secrets", ns) || canI(m, op, "get", "secrets", "team-b") || canI(m, op, "list", "secrets", "") {
+			t.Error("namespace-scoped: the operator must manage Secrets in its namespace only")
+		}
+	} else {
+		if strings.Contains(args, "--namespace") {
+			t.Errorf("cluster mode passes %q", args)
+		}
+		if !canI(m, op, "list", "secrets", "") {
+			t.Error("cluster mode: the operator cannot list Secrets cluster-wide")
+		}
+		cr := m.ClusterRoles[ns+"-"+fullname(t, o)]
+		if cr == nil || !strings.Contains(cr.Annotations["workload-rbac.io/allow"], "secrets-read") || !strings.Contains(cr.Annotations["workload-rbac.io/reason"], "every namespace") {
+			t.Errorf("cluster mode: the operator's ClusterRole does not carry the audited secrets-read exception: %v", cr)
+		}
+	}
+	for _, w := range []string{"", ns, "team-b"} {
+		for _, r := range rbacAndAccountWrites {
+			r.Namespace = w
+			if ok, why := m.CanI(op.AsSubject(), r); ok {
+				t.Errorf("the operator may %s %s in %q (%s): per-job RBAC is rendered by the chart", r.Verb, r.Resource, w, why)
+			}
+		}
+	}
+	webhook := ns + "-" + fullname(t, o) + "-webhook"
+	vwc := rbaccheck.Request{Verb: "patch", APIGroup: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations", Name: webhook}
+	if ok, _ := m.CanI(op.AsSubject(), vwc); ok != isSet(o.Combination, "webhook.enabled") {
+		t.Errorf("patch of its own webhook configuration = %v, want webhook.enabled", ok)
+	}
+	vwc.Name = "someone-elses"
+	if ok, _ := m.CanI(op.AsSubject(), vwc); ok {
+		t.Error("the operator may patch another webhook configuration")
+	}
+	jobs, _ := o.Combination.Values["rotationJobs"].([]interface{})
+	crons := podTemplate(t, objs, "CronJob/")
+	if len(crons) != len(jobs) {
+		t.Fatalf("%d rotation jobs, %d CronJobs", len(jobs), len(crons))
+	}
+	seen := map[string]bool{op.Name: true}
+	var secrets []string
+	for _, j := range jobs {
+		secrets = append(secrets, j.(map[string]interface{})["sourceSecret"].(string), j.(map[string]interface{})["stagingSecret"].(string))
+	}
+	for i, j := range jobs {
+		job := j.(map[string]interface{})
+		pt := crons[i]
+		sa := rbaccheck.ServiceAccountRef{Namespace: ns, Name: pt.Spec.ServiceAccountName}
+		if seen[sa.Name] {
+			t.Errorf("%s shares the account %s", pt.Owner, sa)
+		}
+		seen[sa.Name] = true
+		if _, ok := m.ServiceAccounts[sa]; !ok {
+			t.Errorf("%s runs as %s, which is not rendered", pt.Owner, sa)
+		}
+		src, stg := job["sourceSecret"].(string), job["stagingSecret"].(string)
+		for _, s := range secrets {
+			for _, verb := range []string{"get", "patch", "update", "delete"} {
+				want := (s == src && verb == "get") || (s == stg && (verb == "get" || verb == "patch"))
+				if ok, _ := m.CanI(sa.AsSubject(), rbaccheck.Request{Verb: verb, Resource: "secrets", Name: s, Namespace: ns}); ok != want {
+					t.Errorf("%s: %s secret %s = %v, want %v", pt.Owner, verb, s, ok, want)
+				}
+			}
+		}
+		for _, w := range []string{"", ns} {
+			for _, verb := range []string{"list", "watch", "create"} {
+				if canI(m, sa, verb, "secrets", w) {
+					t.Errorf("%s may %s secrets in %q", pt.Owner, verb, w)
+				}
+			}
+		}
+		for _, rules := range rolesBoundTo(m, sa) {
+			for _, r := range rules {
+				if len(r.ResourceNames) == 0 {
+					t.Errorf("%s holds an unpinned rule %v", pt.Owner, r)
+				}
+			}
+		}
+	}
+}
+
+// rolesBoundTo returns the rules of every Role and ClusterRole bound to sa anywhere.
+func rolesBoundTo(m *rbaccheck.Model, sa rbaccheck.ServiceAccountRef) [][]rbacv1.PolicyRule {
+	var out [][]rbacv1.PolicyRule
+	bound := func(subjects []rbacv1.Subject, ns string) bool {
+		for _, s := range subjects {
+			if rbaccheck.SubjectMatches(s, ns, sa.AsSubject()) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range m.RoleBindings {
+		if !bound(b.Subjects, b.Namespace) {
+			continue
+		}
+		if b.RoleRef.Kind == "Role" {
+			if r := m.Roles[b.Namespace+"/"+b.RoleRef.Name]; r != nil {
+				out = append(out, r.Rules)
+			}
+		} else if r := m.ClusterRoles[b.RoleRef.Name]; r != nil {
+			out = append(out, r.Rules)
+		}
+	}
+	for _, b := range m.ClusterRoleBindings {
+		if bound(b.Subjects, "") {
+			if r := m.ClusterRoles[b.RoleRef.Name]; r != nil {
+				out = append(out, r.Rules)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, []rbacv1.PolicyRule{{}}) // no role at all is a failure too: an empty, unpinned rule
+	}
+	return out
 }
