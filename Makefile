@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 
 TOOLS_BIN ?= $(HOME)/.cache/workload-rbac/tools
 export PATH := $(TOOLS_BIN):$(PATH)
-CHARTS := charts/operator charts/registry-server charts/watchlist-operator charts/tenant-operator
+CHARTS := charts/operator charts/registry-server charts/watchlist-operator charts/tenant-operator charts/kube-api-gateway
 GO_TEST_FLAGS ?=
 
 .PHONY: help
@@ -25,6 +25,7 @@ check: ## Main job: render both charts over the full flag matrix, run every RBAC
 	go run ./cmd/rbac-matrix check --spec tests/matrix/registry-server.yaml
 	go run ./cmd/rbac-matrix check --spec tests/matrix/watchlist-operator.yaml
 	go run ./cmd/rbac-matrix check --spec tests/matrix/tenant-operator.yaml
+	go run ./cmd/rbac-matrix check --spec tests/matrix/kube-api-gateway.yaml
 
 .PHONY: test
 test: verify lint test-unit e2e ## The test command: docs/schema drift, chart lint, unit + matrix tests, and the e2e on a real API server.

@@ -32,6 +32,13 @@ func TestSeedChartsRejectContradictions(t *testing.T) {
 			"missing property 'stagingSecret'", "rotationJobs[0] (db) has no stagingSecret: set it"},
 		{"a rotation job name that is not a DNS label", "tenant-operator", vals{"rotationJobs": []interface{}{job("DB", "a", "b")}},
 			"does not match pattern", `rotationJobs[0].name "DB" is not a DNS label`},
+		{"cluster-wide Secrets with allowed namespaces", "kube-api-gateway", vals{"rbac": vals{"clusterWideSecrets": true, "allowedNamespaces": strs("team-a")}},
+			"rbac.clusterWideSecrets=true cannot be combined with rbac.allowedNamespaces: empty rbac.allowedNamespaces or set rbac.clusterWideSecrets=false",
+			"rbac.clusterWideSecrets=true cannot be combined with rbac.allowedNamespaces [team-a]: cluster-wide Secret access already covers every namespace"},
+		{"user-token mode without user groups", "kube-api-gateway", vals{"auth": vals{"mode": "userToken", "userGroups": []interface{}{}}},
+			"", "auth.mode=userToken needs auth.userGroups: name the groups whose members use the server"},
+		{"an unknown auth mode", "kube-api-gateway", vals{"auth": vals{"mode": "oauth"}},
+			"value must be one of 'serviceAccount', 'userToken'", `auth.mode "oauth" is neither serviceAccount nor userToken`},
 	}
 	for _, c := range cases {
 		t.Run(c.chart+" rejects "+c.name, func(t *testing.T) {

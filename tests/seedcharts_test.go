@@ -7,6 +7,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
@@ -17,6 +18,7 @@ import (
 var seedChartPromises = map[string]func(*testing.T, matrix.Outcome){
 	"watchlist-operator": assertWatchlistOperatorPromises,
 	"tenant-operator":    assertTenantOperatorPromises,
+	"kube-api-gateway":   assertKubeAPIGatewayPromises,
 }
 
 func canI(m *rbaccheck.Model, sa rbaccheck.ServiceAccountRef, verb, resource, ns string) bool {
@@ -232,4 +234,125 @@ func rolesBoundTo(m *rbaccheck.Model, sa rbaccheck.ServiceAccountRef) [][]rbacv1
 		out = append(out, []rbacv1.PolicyRule{{}}) // no role at all is a failure too: an empty, unpinned rule
 	}
 	return out
+}
+
+// notesMarker introduces the objects a chart's NOTES ask platform teams or users to provide.
+const notesMarker = "Provide exactly these objects:"
+
+// notesObjects decodes the YAML documents that follow notesMarker in NOTES.
+func notesObjects(t *testing.T, notes string) []runtime.Object {
+	t.Helper()
+	_, body, ok := strings.Cut(notes, notesMarker)
+	if !ok {
+		t.Fatalf("NOTES do not list the objects to provide:\n%s", notes)
+	}
+	var out []runtime.Object
+	for _, doc := range strings.Split(body, "\n---") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("NOTES object does not decode: %v\n%s", err, doc)
+		}
+		out = append(out, obj)
+	}
+	return out
+}
+
+// gatewayProbes are the requests compared between the server's account and the user groups.
+func gatewayProbes(releaseNS string) []rbaccheck.Request {
+	var out []rbaccheck.Request
+	for _, ns := range []string{"", releaseNS, "team-a", "team-b", "team-c"} {
+		for _, res := range []string{"clusters.fleet.workload-rbac.io", "namespaces", "pods", "services", "configmaps", "secrets", "deployments.apps"} {
+			for _, verb := range []string{"get", "list", "watch", "create", "update", "delete"} {
+				out = append(out, rbaccheck.ParseRequest(verb, res, ns))
+			}
+		}
+	}
+	return out
+}
+
+// assertKubeAPIGatewayPromises (seed 001): in serviceAccount mode the server's account reads the
+// clusters everywhere and kubeconfig Secrets exactly where rbac.allowedNamespaces or
+// rbac.clusterWideSecrets say (the latter an annotated exception); in userToken mode it holds no API
+// grant at all, and the objects NOTES print give each user group exactly what the account holds in
+// serviceAccount mode with the same values.
+func assertKubeAPIGatewayPromises(t *testing.T, o matrix.Outcome) {
+	objs := o.Result.Objects
+	ns := o.Result.Namespace
+	sa := serviceAccountOf(t, objs)
+	m := rbaccheck.NewModel(objs, rbaccheck.ModelOptions{})
+	allowed := list(o.Combination, "rbac.allowedNamespaces")
+	wide := isSet(o.Combination, "rbac.clusterWideSecrets")
+	mode, _ := o.Combination.Setting("auth.mode")
+	if got, _ := env(t, objs, "AUTH_MODE"); got != mode {
+		t.Errorf("AUTH_MODE=%q, want %v", got, mode)
+	}
+	wantEnv := strings.Join(allowed, ",")
+	if wide {
+		wantEnv = "*"
+	}
+	if got, _ := env(t, objs, "SECRET_NAMESPACES"); got != wantEnv {
+		t.Errorf("SECRET_NAMESPACES=%q, want %q", got, wantEnv)
+	}
+	if mode == "userToken" {
+		for _, w := range []string{"", ns, "team-a", "team-b"} {
+			if rules := m.RulesFor(sa.AsSubject(), w); len(rules) > 0 {
+				t.Errorf("userToken mode: the server's account holds %v in %q", rules, w)
+			}
+		}
+		twin := strings.Replace(o.Combination.Name(), "auth.mode=userToken", "auth.mode=serviceAccount", 1)
+		var saMode *matrix.Outcome
+		for i, x := range renderAll(t)["kube-api-gateway"].outcomes {
+			if x.Combination.Name() == twin {
+				saMode = &renderAll(t)["kube-api-gateway"].outcomes[i]
+			}
+		}
+		if saMode == nil || saMode.Err != nil {
+			t.Fatalf("no serviceAccount-mode rendering %q to compare with", twin)
+		}
+		saModel := rbaccheck.NewModel(saMode.Result.Objects, rbaccheck.ModelOptions{})
+		saRef := serviceAccountOf(t, saMode.Result.Objects)
+		notes := rbaccheck.NewModel(notesObjects(t, o.Result.Notes), rbaccheck.ModelOptions{})
+		for _, ref := range chartrender.ClusterRolesOf(notes.Objects) {
+			if strings.Contains(chartrender.ObjectKey(ref), "secrets") && wide && ref.Annotations["workload-rbac.io/allow"] != "secrets-read" {
+				t.Errorf("NOTES print the cluster-wide Secret grant without its audited exception: %v", ref.Annotations)
+			}
+		}
+		groups, _ := o.Combination.Values["auth"].(map[string]interface{})
+		if groups == nil || groups["userGroups"] == nil {
+			groups = map[string]interface{}{"userGroups": []interface{}{"platform-engineers"}}
+		}
+		for _, g := range groups["userGroups"].([]interface{}) {
+			who := rbaccheck.Subject{Kind: rbacv1.GroupKind, Name: g.(string)}
+			for _, r := range gatewayProbes(ns) {
+				want, _ := saModel.CanI(saRef.AsSubject(), r)
+				if got, _ := notes.CanI(who, r); got != want {
+					t.Errorf("group %s: %s %s in %q = %v from NOTES, but %v for the server's account in serviceAccount mode", who.Name, r.Verb, r.Resource, r.Namespace, got, want)
+				}
+			}
+		}
+		return
+	}
+	for _, r := range []string{"clusters.fleet.workload-rbac.io", "namespaces", "pods"} {
+		if !canI(m, sa, "list", r, "") {
+			t.Errorf("serviceAccount mode: the server cannot list %s cluster-wide", r)
+		}
+	}
+	for _, w := range []string{"", ns, "team-a", "team-b", "team-c"} {
+		want := wide || (w != "" && contains(allowed, w))
+		if got := canI(m, sa, "get", "secrets", w); got != want {
+			t.Errorf("get secrets in %q = %v, want %v (allowed %q, cluster-wide %v)", w, got, want, allowed, wide)
+		}
+		if canI(m, sa, "create", "secrets", w) || canI(m, sa, "delete", "pods", w) {
+			t.Errorf("the server may write in %q", w)
+		}
+	}
+	if wide {
+		cr := m.ClusterRoles[ns+"-"+fullname(t, o)+"-secrets"]
+		if cr == nil || cr.Annotations["workload-rbac.io/allow"] != "secrets-read" || !strings.Contains(cr.Annotations["workload-rbac.io/reason"], "every namespace") {
+			t.Errorf("rbac.clusterWideSecrets: the Secret ClusterRole is not an annotated exception: %v", cr)
+		}
+	}
 }

@@ -20,7 +20,7 @@ roleRef:
   name: {{ .roleName }}
 subjects:
   {{- if .subjects }}
-  {{- include "workload-rbac.subjects.render" (dict "subjects" .subjects "valuesPath" .subjectsPath) | nindent 2 }}
+  {{- include "workload-rbac.subjects.render" (dict "subjects" .subjects "valuesPath" .subjectsPath) | trim | nindent 2 }}
   {{- else }}
   - kind: ServiceAccount
     name: {{ .serviceAccountName }}
