@@ -7,7 +7,6 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
@@ -239,25 +238,14 @@ func rolesBoundTo(m *rbaccheck.Model, sa rbaccheck.ServiceAccountRef) [][]rbacv1
 // notesMarker introduces the objects a chart's NOTES ask platform teams or users to provide.
 const notesMarker = "Provide exactly these objects:"
 
-// notesObjects decodes the YAML documents that follow notesMarker in NOTES.
+// notesObjects decodes the objects NOTES list after notesMarker.
 func notesObjects(t *testing.T, notes string) []runtime.Object {
 	t.Helper()
-	_, body, ok := strings.Cut(notes, notesMarker)
-	if !ok {
-		t.Fatalf("NOTES do not list the objects to provide:\n%s", notes)
+	objs, err := chartrender.NotesObjects(notes, notesMarker, "")
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, notes)
 	}
-	var out []runtime.Object
-	for _, doc := range strings.Split(body, "\n---") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("NOTES object does not decode: %v\n%s", err, doc)
-		}
-		out = append(out, obj)
-	}
-	return out
+	return objs
 }
 
 // gatewayProbes are the requests compared between the server's account and the user groups.
