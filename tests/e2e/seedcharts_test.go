@@ -462,3 +462,39 @@ func forEachRBACObject(t *testing.T, objs []runtime.Object, create bool) {
 		}
 	}
 }
+
+// TestSeedChartsCoexist installs the tenant operator namespace-scoped twice under one release name in
+// two namespaces, beside a cluster-wide tenant operator, a watchlist operator and a gateway: no install
+// conflicts (Helm fails on any name collision), every account is held to its own release's rendering
+// alone, and each namespace-scoped instance is refused in the other's namespace.
+func TestSeedChartsCoexist(t *testing.T) {
+	releases := []struct {
+		chart, name, namespace string
+		values                 map[string]interface{}
+	}{
+		{"tenant-operator", "tenant", "rel-co-t1", map[string]interface{}{"rbac": map[string]interface{}{"namespaceScoped": true}, "webhook": map[string]interface{}{"enabled": false}, "rotationJobs": rotationJobs(1)}},
+		{"tenant-operator", "tenant", "rel-co-t2", map[string]interface{}{"rbac": map[string]interface{}{"namespaceScoped": true}, "webhook": map[string]interface{}{"enabled": false}, "rotationJobs": rotationJobs(2)}},
+		{"tenant-operator", "tenant", "rel-co-t3", map[string]interface{}{}},
+		{"watchlist-operator", "watchlist", "rel-co-t3", map[string]interface{}{"rbac": map[string]interface{}{"watchNamespaces": strList("team-a")}}},
+		{"kube-api-gateway", "gateway", "rel-co-t3", map[string]interface{}{"rbac": map[string]interface{}{"allowedNamespaces": strList("team-b")}}},
+	}
+	var all []installed
+	for _, r := range releases {
+		seedChart(t, r.chart)
+		in, _ := renderSeed(t, r.chart, r.name, r.namespace, r.values)
+		helm.install(t, charts[r.chart], r.name, r.namespace, r.values)
+		all = append(all, in)
+	}
+	for _, in := range all {
+		in := in
+		t.Run(in.chart+" in "+in.namespace, func(t *testing.T) { checkSeedAccounts(t, in) })
+	}
+	for i, other := range []string{"rel-co-t2", "rel-co-t1"} {
+		op := deploymentAccount(all[i])
+		expectInformersRefused(t, "namespace-scoped tenant operator of "+all[i].namespace, tokenConfig(t, op), informerCheck{other, []schema.GroupVersionResource{gvrCPs, gvrSecrets}})
+	}
+	for _, in := range all {
+		helm.uninstall(t, in.name, in.namespace)
+		expectNoClusterScopedLeft(t, in)
+	}
+}
