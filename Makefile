@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 
 TOOLS_BIN ?= $(HOME)/.cache/workload-rbac/tools
 export PATH := $(TOOLS_BIN):$(PATH)
-CHARTS := charts/operator charts/registry-server
+CHARTS := charts/operator charts/registry-server charts/watchlist-operator charts/tenant-operator charts/kube-api-gateway
 GO_TEST_FLAGS ?=
 
 .PHONY: help
@@ -23,6 +23,9 @@ deps: tools ## Vendor the library into each chart (helm dependency build), as `h
 check: ## Main job: render both charts over the full flag matrix, run every RBAC check, print a summary per combination.
 	go run ./cmd/rbac-matrix check --spec tests/matrix/operator.yaml
 	go run ./cmd/rbac-matrix check --spec tests/matrix/registry-server.yaml
+	go run ./cmd/rbac-matrix check --spec tests/matrix/watchlist-operator.yaml
+	go run ./cmd/rbac-matrix check --spec tests/matrix/tenant-operator.yaml
+	go run ./cmd/rbac-matrix check --spec tests/matrix/kube-api-gateway.yaml
 
 .PHONY: test
 test: verify lint test-unit e2e ## The test command: docs/schema drift, chart lint, unit + matrix tests, and the e2e on a real API server.

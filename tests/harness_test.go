@@ -17,8 +17,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden who-can tables (testdata/golden) and manifests (testdata/manifests)")
 
-// specs are the matrices of our two charts, shared with `make check`.
-var specs = []string{"matrix/operator.yaml", "matrix/registry-server.yaml"}
+// specs are the matrices of our charts, shared with `make check`.
+var specs = []string{"matrix/operator.yaml", "matrix/registry-server.yaml", "matrix/watchlist-operator.yaml", "matrix/tenant-operator.yaml", "matrix/kube-api-gateway.yaml"}
 
 type rendered struct {
 	spec     *matrix.Spec

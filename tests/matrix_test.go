@@ -34,6 +34,12 @@ func TestMatrix(t *testing.T) {
 					assertOperatorPromises(t, o)
 				case "registry-server":
 					assertRegistryServerPromises(t, o)
+				default:
+					promises, ok := seedChartPromises[chart]
+					if !ok {
+						t.Fatalf("no promises declared for chart %s (tests/seedcharts_test.go)", chart)
+					}
+					promises(t, o)
 				}
 				assertLeastPrivilege(t, o)
 				path := goldenPath(chart, o.Combination)

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -49,17 +50,24 @@ func eventually(check func() bool) bool {
 // (TokenRequest), not impersonation: the server authenticates and authorizes it like a pod's token.
 func actAs(t testing.TB, admin kubernetes.Interface, namespace, name string) kubernetes.Interface {
 	t.Helper()
+	cs, err := kubernetes.NewForConfig(serviceAccountConfig(t, admin, namespace, name))
+	if err != nil {
+		t.Fatalf("client for %s/%s: %v", namespace, name, err)
+	}
+	return cs
+}
+
+// serviceAccountConfig is a client config with a real, short-lived token of the ServiceAccount
+// (TokenRequest), for clientsets and for client-go informers alike.
+func serviceAccountConfig(t testing.TB, admin kubernetes.Interface, namespace, name string) *rest.Config {
+	t.Helper()
 	exp := int64(600)
 	tok, err := admin.CoreV1().ServiceAccounts(namespace).CreateToken(context.Background(), name,
 		&authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: &exp}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("TokenRequest for ServiceAccount %s/%s: %v", namespace, name, err)
 	}
-	cs, err := kubernetes.NewForConfig(cluster.ConfigForToken(tok.Status.Token))
-	if err != nil {
-		t.Fatalf("client for %s/%s: %v", namespace, name, err)
-	}
-	return cs
+	return cluster.ConfigForToken(tok.Status.Token)
 }
 
 // probe is one access question: may the account do verb on group/resource[/subresource] in namespace

@@ -1,6 +1,7 @@
 {{/*
 workload-rbac.class.role: a Role (namespace set) or a ClusterRole (kind "ClusterRole") from one rule list.
-The same rules include renders both shapes. A rule's optional "why" is rendered as a comment above it.
+The same rules include renders both shapes. A rule's optional "why" is rendered as a comment above it;
+rules with an audited exception (allow + reason) add the workload-rbac.exceptions.annotations.
 Usage: {{ include "workload-rbac.class.role" (dict "context" $ "kind" "Role" "name" $name "namespace" "team-a" "component" "operator" "rules" $rules) }}
 */}}
 {{- define "workload-rbac.class.role" -}}
@@ -13,6 +14,10 @@ metadata:
   {{- end }}
   labels:
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+  {{- with include "workload-rbac.exceptions.annotations" (dict "rules" .rules) }}
+  annotations:
+    {{- . | nindent 4 }}
+  {{- end }}
 rules:
   {{- include "workload-rbac.rules.render" (dict "rules" .rules) | trim | nindent 2 }}
 {{- end -}}

@@ -40,6 +40,7 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- fail (printf "workload-rbac: %s is empty: list the rules the workload needs, e.g. {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}" $path) -}}
 {{- end -}}
 {{- $namespaced := .namespaced -}}
+{{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
 {{- range $i, $r := .rules -}}
 {{- $where := printf "%s[%d]" $path $i -}}
 {{- if not (kindIs "map" $r) -}}
@@ -107,8 +108,8 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) -}}
-{{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames" $where) -}}
+{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) (not (has "secrets-read" ($r.allow | default list))) -}}
+{{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason" $where) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -12,15 +12,21 @@ Usage:
        "namespaces" .Values.rbac.watchNamespaces "namespacesPath" "rbac.watchNamespaces"
        "serviceAccountName" $sa) }}
 Optional: "serviceAccountNamespace" (default the release namespace), "suffix" (appended to the object
-names, e.g. "leader-election"), "rulesRequired" (true: an empty rule list is an error, not "no RBAC").
+names, e.g. "leader-election"), "rulesRequired" (true: an empty rule list is an error, not "no RBAC"),
+"subjects" (Groups/Users bound instead of the ServiceAccount, see
+workload-rbac.subjects.render), "clusterScopedResources" (the chart's cluster-scoped custom resources,
+"resource.group": they may not appear in rules granted per namespace).
 */}}
 {{- define "workload-rbac.render.rbac" -}}
 {{- $ctx := .context -}}
 {{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "namespaced" (or .namespaceScoped (not (empty .namespaces))) "required" .rulesRequired) -}}
 {{- include "workload-rbac.validate.namespaces" (dict "namespaces" .namespaces "valuesPath" (.namespacesPath | default "namespaces")) -}}
+{{- if or .namespaceScoped .namespaces -}}
+{{- include "workload-rbac.rules.validateNamespaced" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "clusterScopedResources" .clusterScopedResources) -}}
+{{- end -}}
 {{- if .rules -}}
 {{- $nameArgs := dict "context" $ctx "component" (compact (list .component .suffix) | join "-") -}}
-{{- $common := dict "context" $ctx "component" .component "serviceAccountName" .serviceAccountName "serviceAccountNamespace" (.serviceAccountNamespace | default $ctx.Release.Namespace) -}}
+{{- $common := dict "context" $ctx "component" .component "serviceAccountName" .serviceAccountName "serviceAccountNamespace" (.serviceAccountNamespace | default $ctx.Release.Namespace) "subjects" .subjects "subjectsPath" .subjectsPath -}}
 {{- $nss := include "workload-rbac.scope.namespaces" (dict "context" $ctx "namespaceScoped" .namespaceScoped "namespaces" .namespaces) | fromJsonArray -}}
 {{- if .namespaceScoped -}}
 {{- $name := include "workload-rbac.names.component" $nameArgs -}}
