@@ -25,6 +25,7 @@ const usage = `usage:
   rbac-matrix who-can CHART [--set PATH=V] [-n NAMESPACE] [--release NAME]
   rbac-matrix can-i   CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] --as NS/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [--in NAMESPACE]
   rbac-matrix checks  (list the built-in checks)
+  rbac-matrix installer-rbac [--spec FILE] [CHART] [matrix flags as check] --service-account NS/NAME [--grant-mode escalate|bind] [--resource Kind.group=plural[,cluster]]
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -43,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdCanI(args[1:], stdout)
 	case "checks":
 		err = cmdChecks(stdout)
+	case "installer-rbac":
+		err = cmdInstallerRBAC(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:
