@@ -52,7 +52,8 @@ func TestDerivedRBACCoversEveryCombinationAndEachRuleIsNeeded(t *testing.T) {
 			t.Run(spec+" "+mode, func(t *testing.T) {
 				res := derive(t, r, mode)
 				require.Greater(t, res.RuleCount(), 5)
-				require.Empty(t, res.Prove(r), "the derived RBAC must cover every combination")
+				vs := res.Prove(r)
+				require.Empty(t, vs, "the derived RBAC must cover every combination; %d violations, the first: %s", len(vs), first(vs))
 				for _, ref := range res.Refs() {
 					vs := res.Without(ref).Prove(r)
 					require.NotEmpty(t, vs, "rule %+v (%v) is not needed by any combination", ref, res.Rule(ref).PolicyRule)
@@ -99,6 +100,13 @@ func TestDerivedRulesArePinnedScopedAndWildcardFree(t *testing.T) {
 	require.False(t, rbaccheck.RulesAllow(append(bind.ClusterRules, bind.NamespaceRules["outside"]...), deploy), "no rule outside the chart's namespaces")
 }
 
+func first(vs []rbaccheck.Violation) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0].String()
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -112,7 +120,8 @@ func contains(list []string, s string) bool {
 // proof, naming what is not covered.
 func TestChartChangeBreaksOldDerivation(t *testing.T) {
 	old := derive(t, renderChart(t, "installer-app"), installer.GrantEscalate)
-	require.Empty(t, old.Prove(renderChart(t, "installer-app")))
+	vs := old.Prove(renderChart(t, "installer-app"))
+	require.Empty(t, vs, "first: %s", first(vs))
 	v2 := renderChart(t, "installer-app-v2")
 	var msgs []string
 	for _, v := range old.Prove(v2) {
