@@ -32,6 +32,9 @@ func cmdInstallerRBAC(args []string, out, stderr io.Writer) error {
 	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
 		return usageError{fmt.Sprintf("--service-account %q: give the installing account as NAMESPACE/NAME", *sa)}
 	}
+	if *mode != installer.GrantEscalate && *mode != installer.GrantBind {
+		return usageError{fmt.Sprintf("--grant-mode %q: use %s or %s", *mode, installer.GrantEscalate, installer.GrantBind)}
+	}
 	opts := installer.Options{ServiceAccount: rbaccheck.ServiceAccountRef{Namespace: ns, Name: name}, GrantMode: *mode, AllowLookup: *allowLookup,
 		Resources: map[string]installer.Resource{}}
 	for _, r := range resources {
