@@ -254,6 +254,7 @@ func Derive(r *Rendered, opts Options) (*Result, error) {
 	if err := res.addRoleRules(r.Releases); err != nil {
 		return nil, err
 	}
+	res.sortRules() // first, so that which rule is dropped and which inherits its comment is stable
 	res.dropCovered()
 	res.sortRules()
 	return res, nil
