@@ -315,10 +315,6 @@ func deletePolicy(ann map[string]string) string {
 }
 
 func objectRules(k key, a *acc) []Rule {
-	gr := k.resource
-	if k.group != "" {
-		gr += "." + k.group
-	}
 	rules := []Rule{{PolicyRule: rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: []string{"create", "list", "watch"}},
 		Needs: sortedKeys(a.unnamed), Note: "create, list and watch cannot be limited by resourceNames"}}
 	// Group the names by the verbs they need (crds/ and hooks need fewer than release objects).
@@ -337,7 +333,6 @@ func objectRules(k key, a *acc) []Rule {
 		rules = append(rules, Rule{PolicyRule: rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: strings.Split(verbs, ","), ResourceNames: names},
 			Needs: sortedKeys(needs)})
 	}
-	_ = gr
 	return rules
 }
 

@@ -99,7 +99,7 @@ func (m *Mapper) ResourceOf(o runtime.Object) (string, string, error) {
 	return gr.Group, gr.Resource, err
 }
 
-// DecodeCRDs decodes the chart's crds/ files (which `helm template` does not render).
+// decodeCRD decodes one of the chart's crds/ files (which `helm template` does not render).
 func decodeCRD(name string, data []byte) ([]runtime.Object, error) {
 	var out []runtime.Object
 	for i, doc := range strings.Split("\n"+string(data), "\n---") {
