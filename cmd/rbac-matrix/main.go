@@ -32,6 +32,7 @@ const usage = `usage:
   rbac-matrix checks  [--format text|markdown]  (list the built-in checks)
   rbac-matrix discover CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] [--output table|json]
                       (the axes a check without --spec or --axis uses, and why each was kept)
+  rbac-matrix installer-rbac [--spec FILE] [CHART] [matrix flags as check] --service-account NS/NAME [--grant-mode escalate|bind] [--resource Kind.group=plural[,cluster]]
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -52,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdChecks(args[1:], stdout)
 	case "discover":
 		err = cmdDiscover(args[1:], stdout)
+	case "installer-rbac":
+		err = cmdInstallerRBAC(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -74,6 +74,7 @@ func serviceAccountConfig(t testing.TB, admin kubernetes.Interface, namespace, n
 // ("" = cluster-wide)?
 type probe struct {
 	verb, group, resource, subresource, namespace string
+	name                                          string // "" asks about every object
 }
 
 func (p probe) String() string {
@@ -97,7 +98,7 @@ func allowed(t testing.TB, cs kubernetes.Interface, p probe) bool {
 	accessChecks.Add(1)
 	r, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(context.Background(), &authzv1.SelfSubjectAccessReview{
 		Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
-			Namespace: p.namespace, Verb: p.verb, Group: p.group, Resource: p.resource, Subresource: p.subresource,
+			Namespace: p.namespace, Verb: p.verb, Group: p.group, Resource: p.resource, Subresource: p.subresource, Name: p.name,
 		}},
 	}, metav1.CreateOptions{})
 	if err != nil {
