@@ -123,10 +123,23 @@ func TestAuditedExceptionIsAnnotatedAndAcknowledged(t *testing.T) {
 		}
 	}
 	m := rbaccheck.NewModel(res.Objects, rbaccheck.ModelOptions{ExternalServiceAccounts: []rbaccheck.ServiceAccountRef{{Namespace: "apps", Name: "app"}}})
-	for _, v := range m.Run() {
+	violations, acknowledged := m.RunAll()
+	for _, v := range violations {
 		if v.Check == "secrets-read" || v.Check == "workload-create" {
 			t.Errorf("acknowledged exception still reported: %s", v)
 		}
+	}
+	// Acknowledged, not hidden: each exception is listed with the reason the chart rendered.
+	var listed []string
+	for _, v := range acknowledged {
+		listed = append(listed, v.Check+" "+v.Object+": "+v.Reason)
+	}
+	wantListed := []string{
+		"secrets-read ClusterRole apps-rel-library-features: reads the kubeconfig Secrets of each cluster; runs one server per CR",
+		"workload-create ClusterRole apps-rel-library-features: reads the kubeconfig Secrets of each cluster; runs one server per CR",
+	}
+	if strings.Join(listed, "\n") != strings.Join(wantListed, "\n") {
+		t.Errorf("acknowledged:\n got %q\nwant %q", listed, wantListed)
 	}
 	// Without the annotation the same rules are reported: the acknowledgement is what silences them.
 	delete(crs[0].Annotations, "workload-rbac.io/allow")

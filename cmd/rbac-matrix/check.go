@@ -132,7 +132,7 @@ func writeTable(out io.Writer, reports []matrix.Report, failOn rbaccheck.Severit
 		case r.Expected != "":
 			status = "REJECTED"
 		}
-		if quiet && len(r.Violations) == 0 {
+		if quiet && len(r.Violations) == 0 && len(r.Acknowledged) == 0 {
 			continue
 		}
 		detail := fmt.Sprintf("objects=%d errors=%d warnings=%d", r.Objects, r.Errors(), len(r.Violations)-r.Errors())
@@ -146,6 +146,9 @@ func writeTable(out io.Writer, reports []matrix.Report, failOn rbaccheck.Severit
 		fmt.Fprintf(out, "%-8s %s: %s%s\n", status, r.Name, detail, more)
 		for _, v := range r.Violations {
 			fmt.Fprintf(out, "         %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
+		}
+		for _, v := range r.Acknowledged {
+			fmt.Fprintf(out, "         acknowledged [%s] %s\n           reason: %s\n", v.Check, v.Message, v.Reason)
 		}
 		if whoCan && r.Model != nil {
 			for _, line := range strings.Split(strings.TrimRight(r.Model.WhoCan().String(), "\n"), "\n") {

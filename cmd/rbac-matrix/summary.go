@@ -25,6 +25,9 @@ func writeSummary(out io.Writer, s matrix.Summary) {
 	for _, r := range s.Rejections {
 		fmt.Fprintf(out, "REJECTED %s\n         %s\n           e.g. %s\n", where(r.Count, s.Combinations, r.DependsOn), strings.Join(strings.Fields(r.Cause), " "), r.Example)
 	}
+	for _, a := range s.Acknowledged {
+		fmt.Fprintf(out, "ACKNOWLEDGED [%s] %s in %d of %d combinations: %s\n", a.Check, a.Object, a.Count, s.Combinations, a.Reason)
+	}
 }
 
 func where(n, total int, dependsOn []string) string {

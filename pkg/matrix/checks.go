@@ -130,7 +130,10 @@ type Report struct {
 	Objects     int                   `json:"objects"`
 	Expected    string                `json:"expectedFailure,omitempty"` // the failure it had to and did give
 	Violations  []rbaccheck.Violation `json:"violations"`
-	Model       *rbaccheck.Model      `json:"-"`
+	// Acknowledged are the findings an object's workload-rbac.io/allow annotation accepts, with its
+	// workload-rbac.io/reason: audited exceptions, listed and never failing.
+	Acknowledged []rbaccheck.Violation `json:"acknowledged,omitempty"`
+	Model        *rbaccheck.Model      `json:"-"`
 }
 
 // Errors counts the violations of severity error.
@@ -209,7 +212,7 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 		}
 	}
 	r.Model = m
-	r.Violations = m.Run(checks...)
+	r.Violations, r.Acknowledged = m.RunAll(checks...)
 	return r
 }
 

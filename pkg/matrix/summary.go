@@ -40,12 +40,49 @@ type Summary struct {
 	Combinations int         `json:"combinations"`
 	Findings     []Finding   `json:"findings"`
 	Rejections   []Rejection `json:"rejections"`
+	// Acknowledged are the audited exceptions (workload-rbac.io/allow with a reason), grouped by check,
+	// object and reason: listed so they stay visible, never failing.
+	Acknowledged []Acknowledgement `json:"acknowledged,omitempty"`
+}
+
+// Acknowledgement is one audited exception and the number of combinations that render it.
+type Acknowledgement struct {
+	Check  string `json:"check"`
+	Object string `json:"object"`
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// acknowledged groups the reports' acknowledged findings by check, object and reason, in that order.
+func acknowledged(reports []Report) []Acknowledgement {
+	index := map[Acknowledgement]int{}
+	var out []Acknowledgement
+	for _, r := range reports {
+		for _, v := range r.Acknowledged {
+			k := Acknowledgement{Check: v.Check, Object: v.Object, Reason: v.Reason}
+			if i, ok := index[k]; ok {
+				out[i].Count++
+				continue
+			}
+			index[k] = len(out)
+			k.Count = 1
+			out = append(out, k)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		return a.Object < b.Object
+	})
+	return out
 }
 
 // Summarize groups the violations of the reports by check and object (render errors by message too,
 // so each cause is one finding), errors first, the most frequent first.
 func Summarize(reports []Report) Summary {
-	s := Summary{Combinations: len(reports)}
+	s := Summary{Combinations: len(reports), Acknowledged: acknowledged(reports)}
 	type group struct {
 		f        Finding
 		members  [][]string

@@ -37,6 +37,10 @@ func ParseSeverity(s string) (Severity, error) {
 // CronJob, Pod) it silences the findings about its pods.
 const AllowAnnotation = "workload-rbac.io/allow"
 
+// ReasonAnnotation says why the checks an object's AllowAnnotation names do not apply to it (the
+// library renders the rules' reasons there); reports show it beside each acknowledged finding.
+const ReasonAnnotation = "workload-rbac.io/reason"
+
 // Violation is one finding, worded so that a user can act on it.
 type Violation struct {
 	Check    string   `json:"check"`
@@ -44,6 +48,8 @@ type Violation struct {
 	Object   string   `json:"object"`
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
+	// Reason is set on acknowledged findings only: the object's ReasonAnnotation.
+	Reason string `json:"reason,omitempty"`
 }
 
 func (v Violation) String() string {
@@ -94,24 +100,38 @@ func DefaultChecks() []Check {
 // severity (or the override in ModelOptions.Severity) and remediation, drops suppressed findings and
 // returns the rest sorted by severity, check and object.
 func (m *Model) Run(checks ...Check) []Violation {
+	out, _ := m.RunAll(checks...)
+	return out
+}
+
+// RunAll is Run that also returns the acknowledged findings: those an object's
+// workload-rbac.io/allow annotation names, each with the object's workload-rbac.io/reason in Reason.
+// They do not fail anything, but a report lists them so an audited exception stays visible.
+func (m *Model) RunAll(checks ...Check) (violations, acknowledged []Violation) {
 	if len(checks) == 0 {
 		checks = DefaultChecks()
 	}
-	allowed := m.allowedByAnnotation()
-	var out []Violation
+	allowed, reasons := m.allowedByAnnotation()
 	for _, c := range checks {
 		if _, off := m.Options.Suppress[c.ID]; off {
 			continue
 		}
 		for _, f := range c.Run(m) {
+			v := m.stamp(c, f)
 			if allowed[f.Object][c.ID] {
+				v.Reason = reasons[f.Object]
+				if v.Reason == "" {
+					v.Reason = "(no " + ReasonAnnotation + " annotation)"
+				}
+				acknowledged = append(acknowledged, v)
 				continue
 			}
-			out = append(out, m.stamp(c, f))
+			violations = append(violations, v)
 		}
 	}
-	sortViolations(out)
-	return dedupe(out)
+	sortViolations(violations)
+	sortViolations(acknowledged)
+	return dedupe(violations), dedupe(acknowledged)
 }
 
 // stamp turns a check's finding into a violation.
@@ -157,8 +177,9 @@ func AtLeast(vs []Violation, s Severity) []Violation {
 	return out
 }
 
-func (m *Model) allowedByAnnotation() map[string]map[string]bool {
+func (m *Model) allowedByAnnotation() (map[string]map[string]bool, map[string]string) {
 	out := map[string]map[string]bool{}
+	reasons := map[string]string{}
 	for _, o := range m.Objects {
 		acc, err := meta.Accessor(o)
 		if err != nil {
@@ -173,8 +194,9 @@ func (m *Model) allowedByAnnotation() map[string]map[string]bool {
 			set[strings.TrimSpace(id)] = true
 		}
 		out[Describe(o)] = set
+		reasons[Describe(o)] = acc.GetAnnotations()[ReasonAnnotation]
 	}
-	return out
+	return out, reasons
 }
 
 // Describe names an object everywhere (messages, Violation.Object, annotation lookups):

@@ -238,7 +238,7 @@ func TestTheRunnerStampsIDSeverityAndRemediation(t *testing.T) {
 		return []Finding{{Object: "ClusterRole x", Message: "m1"}, {Object: "ClusterRole y", Message: "m2", Fix: "special"}}
 	}}
 	vs := NewModel(nil, ModelOptions{}).Run(c)
-	require.Equal(t, []Violation{{"demo", Warning, "ClusterRole x", "m1", "do the thing"}, {"demo", Warning, "ClusterRole y", "m2", "special"}}, vs)
+	require.Equal(t, []Violation{{Check: "demo", Severity: Warning, Object: "ClusterRole x", Message: "m1", Fix: "do the thing"}, {Check: "demo", Severity: Warning, Object: "ClusterRole y", Message: "m2", Fix: "special"}}, vs)
 	vs = NewModel(nil, ModelOptions{Severity: map[string]Severity{"demo": Error}}).Run(c)
 	require.Equal(t, Error, vs[0].Severity, "the spec's per-check severity overrides the default")
 	require.Len(t, AtLeast(vs, Error), 2)
