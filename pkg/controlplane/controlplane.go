@@ -38,6 +38,15 @@ type Options struct {
 	APIServerBin, EtcdBin string
 	// Dir is the data directory; default a new temporary one, removed by Stop.
 	Dir string
+	// Users are people (not ServiceAccounts) the server authenticates, each with a token of its own in
+	// the static token file: tests act as a member of a group with UserConfig.
+	Users []User
+}
+
+// User is a person the control plane authenticates by a static token, with the groups it is in.
+type User struct {
+	Name   string
+	Groups []string
 }
 
 // ControlPlane is a running etcd + kube-apiserver.
@@ -46,6 +55,7 @@ type ControlPlane struct {
 	ownDir    bool
 	caPEM     []byte
 	token     string
+	users     map[string]string // user name -> token
 	procs     []*proc
 	startup   time.Duration
 	version   string
@@ -113,7 +123,17 @@ func Start(ctx context.Context, opts Options) (*ControlPlane, error) {
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
 	cp.token = hex.EncodeToString(tok)
-	if err := os.WriteFile(filepath.Join(cp.dir, "tokens.csv"), []byte(cp.token+",admin,admin-uid,system:masters\n"), 0o600); err != nil {
+	tokens := cp.token + ",admin,admin-uid,system:masters\n"
+	cp.users = map[string]string{}
+	for _, u := range opts.Users {
+		if u.Name == "" || strings.ContainsAny(u.Name+strings.Join(u.Groups, ""), ",\"\n") {
+			return fail(fmt.Errorf("controlplane: user %q with groups %q: names must be non-empty, without commas, quotes or newlines", u.Name, u.Groups))
+		}
+		_, _ = rand.Read(tok)
+		cp.users[u.Name] = hex.EncodeToString(tok)
+		tokens += fmt.Sprintf("%s,%s,%s-uid,\"%s\"\n", cp.users[u.Name], u.Name, u.Name, strings.Join(u.Groups, ","))
+	}
+	if err := os.WriteFile(filepath.Join(cp.dir, "tokens.csv"), []byte(tokens), 0o600); err != nil {
 		return fail(err)
 	}
 	clientPort, err1 := freePort()
@@ -235,6 +255,15 @@ func (cp *ControlPlane) logTail() string {
 
 // AdminConfig is a client config for the admin (system:masters).
 func (cp *ControlPlane) AdminConfig() *rest.Config { return cp.ConfigForToken(cp.token) }
+
+// UserConfig is a client config that authenticates as one of Options.Users with its own token.
+func (cp *ControlPlane) UserConfig(name string) (*rest.Config, error) {
+	tok, ok := cp.users[name]
+	if !ok {
+		return nil, fmt.Errorf("controlplane: no user %q: list it in Options.Users", name)
+	}
+	return cp.ConfigForToken(tok), nil
+}
 
 // ConfigForToken is a client config that authenticates with a bearer token, e.g. a ServiceAccount's.
 func (cp *ControlPlane) ConfigForToken(token string) *rest.Config {

@@ -21,7 +21,7 @@ func start(t *testing.T) *ControlPlane {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cp, err := Start(ctx, Options{})
+	cp, err := Start(ctx, Options{Users: []User{{Name: "jane@example.com", Groups: []string{"platform-engineers", "auditors"}}}})
 	if errors.Is(err, ErrBinariesMissing) && os.Getenv("WORKLOAD_RBAC_E2E") != "1" {
 		t.Skipf("SKIP: %v", err)
 	}
@@ -89,5 +89,30 @@ func TestStartNamesTheFixWhenBinariesAreMissing(t *testing.T) {
 	_, err := Start(context.Background(), Options{APIServerBin: "/nonexistent/kube-apiserver", EtcdBin: "/nonexistent/etcd"})
 	if !errors.Is(err, ErrBinariesMissing) {
 		t.Fatalf("want ErrBinariesMissing, got %v", err)
+	}
+}
+
+// A user of Options.Users authenticates with its own token, as itself and in its groups (what a person
+// in a group named by a chart's NOTES is), and an unknown user name is an error naming the fix.
+func TestUsersAuthenticateWithTheirOwnTokenAndGroups(t *testing.T) {
+	cp := start(t)
+	cfg, err := cp.UserConfig("jane@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	review, err := kubernetes.NewForConfigOrDie(cfg).AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := review.Status.UserInfo
+	groups := map[string]bool{}
+	for _, g := range u.Groups {
+		groups[g] = true
+	}
+	if u.Username != "jane@example.com" || !groups["platform-engineers"] || !groups["auditors"] || !groups["system:authenticated"] {
+		t.Errorf("the user token authenticates as %q in %v, want jane@example.com in platform-engineers and auditors", u.Username, u.Groups)
+	}
+	if _, err := cp.UserConfig("bob"); err == nil || err.Error() != `controlplane: no user "bob": list it in Options.Users` {
+		t.Errorf("unknown user: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cp, err := controlplane.Start(ctx, controlplane.Options{})
+	cp, err := controlplane.Start(ctx, controlplane.Options{Users: []controlplane.User{{Name: groupMember, Groups: []string{groupMemberGroup}}}})
 	cancel()
 	if err != nil {
 		if os.Getenv("WORKLOAD_RBAC_E2E") == "1" {

@@ -81,6 +81,14 @@ func (k *kindCluster) ConfigForToken(token string) *rest.Config {
 	return &rest.Config{Host: k.cfg.Host, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: k.cfg.CAData}}
 }
 
+// UserConfig on kind impersonates the user as the admin: kind's API server has no token file to add
+// a person to.
+func (k *kindCluster) UserConfig(name string) (*rest.Config, error) {
+	cfg := rest.CopyConfig(k.cfg)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: name, Groups: []string{groupMemberGroup}}
+	return cfg, nil
+}
+
 func (k *kindCluster) Version() string {
 	dc, err := discovery.NewDiscoveryClientForConfig(k.cfg)
 	if err != nil {

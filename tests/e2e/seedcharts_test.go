@@ -405,8 +405,11 @@ func checkGatewayClients(t *testing.T, in installed, res *chartrender.Result, va
 	saValues := copyValues(values)
 	saValues["auth"] = map[string]interface{}{"mode": "serviceAccount"}
 	saMode, _ := renderSeed(t, in.chart, in.name, in.namespace, saValues)
-	user := rest.CopyConfig(cluster.AdminConfig())
-	user.Impersonate = rest.ImpersonationConfig{UserName: "jane@example.com", Groups: []string{"platform-engineers"}}
+	// A real person in the group NOTES bind, authenticated by a token of its own (not impersonated).
+	user, err := cluster.UserConfig(groupMember)
+	if err != nil {
+		t.Fatal(err)
+	}
 	userCS, err := kubernetes.NewForConfig(user)
 	if err != nil {
 		t.Fatal(err)

@@ -25,8 +25,18 @@ import (
 type clusterUnderTest interface {
 	AdminConfig() *rest.Config
 	ConfigForToken(token string) *rest.Config
+	// UserConfig authenticates as groupMember, a person in groupMemberGroup (a user-token chart's NOTES
+	// bind that group).
+	UserConfig(name string) (*rest.Config, error)
 	Version() string
 }
+
+// groupMember is a person in groupMemberGroup: on the real kube-apiserver a static token of its own
+// (pkg/controlplane Options.Users); on kind, where no token file can be added, the admin impersonates it.
+const (
+	groupMember      = "jane@example.com"
+	groupMemberGroup = "platform-engineers"
+)
 
 var (
 	cluster clusterUnderTest
