@@ -11,7 +11,7 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
-// A ClusterRoleBinding to an account that no pod runs as: the orphan of the seed issue.
+// A ClusterRoleBinding to an account that no pod runs as: an orphaned static binding.
 func Example() {
 	objs := []runtime.Object{
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ops", Name: "registry-api"}},

@@ -140,7 +140,7 @@ func TestEachCheckCatchesItsBug(t *testing.T) {
 	}
 }
 
-func TestTheSeedBugIsReportedAsAnUnusedServiceAccount(t *testing.T) {
+func TestABindingToAnAccountNoPodRunsAsIsReportedAsUnused(t *testing.T) {
 	// A static ClusterRoleBinding to an account no pod runs as and no container is told about.
 	objs := append(healthy(), sa("ns", "static-api"), &rbacv1.ClusterRole{ObjectMeta: om("", "api"), Rules: []rbacv1.PolicyRule{rule("", "pods", "get")}}, crb("api", "api", "ns", "static-api"))
 	vs := NewModel(objs, ModelOptions{}).Run()
