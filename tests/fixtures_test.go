@@ -73,7 +73,8 @@ var fixtureFindings = map[string]map[string][]string{
 	"noop-rules": {"defaults": {
 		`error [noop-rule] Role apps/app rules[0] {"verbs":["get","create"],"apiGroups":[""],"resources":["configmaps"],"resourceNames":["app-config"]} grants less than it says: its create never matches: a create request carries no name to match resourceNames`,
 		`error [noop-rule] Role apps/app rules[1] {"verbs":["get","list"],"apiGroups":[""],"resources":["secrets"],"resourceNames":["app-tls"]} grants less than it says: its list matches only requests with fieldSelector metadata.name=<name>: a list of the collection is denied`,
-		`error [noop-rule] Role apps/app rules[2] {"verbs":["get"],"apiGroups":[""],"resources":["nodes"]} grants less than it says: nodes are cluster-scoped, and a Role only grants in its namespace`}},
+		`error [noop-rule] Role apps/app rules[2] {"verbs":["get"],"apiGroups":[""],"resources":["nodes"]} grants less than it says: nodes are cluster-scoped, and a Role only grants in its namespace`,
+		`error [noop-rule] Role apps/app rules[4] {"verbs":["get"],"apiGroups":["apps"],"resources":["deployments/*"]} grants less than it says: "deployments/*" matches no request: Kubernetes has no per-resource subresource wildcard, so list the subresources (e.g. deployments/status)`}},
 }
 
 func TestEachFixtureFailsWithItsExactFinding(t *testing.T) {

@@ -118,6 +118,13 @@ func noop(r rbacv1.PolicyRule, namespaced bool) []string {
 			}
 		}
 	}
+	for _, res := range r.Resources {
+		// Kubernetes matches "*", "resource/sub" and "*/sub", but no "resource/*": such an entry only
+		// matches a subresource literally named "*", which no API has.
+		if base, sub, ok := strings.Cut(res, "/"); ok && sub == "*" && base != "*" {
+			out = append(out, fmt.Sprintf("%q matches no request: Kubernetes has no per-resource subresource wildcard, so list the subresources (e.g. %s/status)", res, base))
+		}
+	}
 	if namespaced {
 		for _, g := range r.APIGroups {
 			for _, res := range r.Resources {
