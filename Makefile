@@ -79,7 +79,7 @@ controlplane: ## Build the pinned kube-apiserver and etcd from the Go module pro
 
 .PHONY: e2e
 e2e: controlplane ## End-to-end: install every mode on a real kube-apiserver and act as each ServiceAccount.
-	@set -o pipefail; WORKLOAD_RBAC_E2E=1 go test -tags e2e -count=1 -v -timeout 20m ./pkg/controlplane/ ./tests/e2e/ 2>&1 \
+	@set -o pipefail; WORKLOAD_RBAC_E2E=1 go test -tags e2e -count=1 -v -timeout 45m ./pkg/controlplane/ ./tests/e2e/ 2>&1 \
 	  | grep -vE '^(=== (RUN|PAUSE|CONT)|    --- PASS)'
 
 
