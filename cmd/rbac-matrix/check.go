@@ -20,6 +20,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	var c common
 	c.register(fs)
 	output := fs.String("output", "table", "table, json or junit")
+	fs.StringVar(output, "o", "table", "shorthand for --output")
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")

@@ -24,6 +24,7 @@ func cmdDiscover(args []string, out io.Writer) error {
 	var c common
 	c.register(fs)
 	output := fs.String("output", "table", "table or json")
+	fs.StringVar(output, "o", "table", "shorthand for --output")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

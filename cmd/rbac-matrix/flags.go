@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,10 +26,16 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
-	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
+	c.registerChart(fs)
 	fs.StringVar(&c.namespace, "namespace", "", "release namespace(s), comma-separated: more than one is an axis")
 	fs.StringVar(&c.namespace, "n", "", "shorthand for --namespace")
+}
+
+// registerChart registers the flags that pick the chart and its values, without a namespace flag:
+// who-can and can-i give -n the meaning kubectl gives it.
+func (c *common) registerChart(fs *flag.FlagSet) {
+	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
+	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
 	fs.Var(&c.sets, "set", "PATH=VALUE as helm --set takes it (PATH={a,b} is a list), or PATH=[yaml list]; fixed for every combination; repeatable")
 	fs.Var(&c.axes, "axis", "PATH=V1,V2 or PATH=[yaml list of values]: an axis of the matrix; repeatable")
 }
@@ -39,6 +46,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequested{fs, synopses[fs.Name()]}
+			}
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
