@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -40,8 +39,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, usageError{"--fail-on: " + err.Error()}
 	}
-	if *output != "table" && *output != "json" && *output != "junit" {
-		return 0, usageError{fmt.Sprintf("--output %q: use table, json or junit", *output)}
+	if err := validOutput(*output); err != nil {
+		return 0, err
+	}
+	if len(pos) == 1 && isManifestInput(pos[0]) {
+		return checkManifests(fs, pos[0], *output, failOn, c.namespace, out)
 	}
 	spec, err := c.buildSpec(pos)
 	if err != nil {
@@ -69,33 +71,26 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	}
 	outcomes := matrix.Render(context.Background(), ch, combos, *parallel)
 	reports := make([]matrix.Report, len(outcomes))
-	failed := 0
+	sources := make([]map[string]string, len(outcomes))
 	for i, o := range outcomes {
 		reports[i] = spec.Checks.Evaluate(o)
-		if failing(reports[i], failOn) {
-			failed++
-		}
+		sources[i] = sourcesOf(o.Result)
 	}
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
-	elapsed := time.Since(start)
 	z.inert = matrix.InertAxes(spec, outcomes)
+	run := checkRun{name: ch.Name(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
 	switch *output {
 	case "json":
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "templates": chartReport.Violations, "combinations": reports, "failed": failed,
-			"summary": matrix.Summarize(reports), "coverage": z.coverage, "discovered": z.discovered, "inertAxes": z.inert}); err != nil {
-			return 0, err
-		}
-	case "junit":
-		if len(chartReport.Violations) > 0 {
-			reports = append([]matrix.Report{chartReport}, reports...)
-		}
-		if err := writeJUnit(out, ch.Name(), reports, failOn, elapsed); err != nil {
+		doc := run.jsonReport()
+		doc.Coverage, doc.Discovered, doc.InertAxes = z.coverage, z.discovered, z.inert
+		if err := writeJSON(out, doc); err != nil {
 			return 0, err
 		}
 	default:
+		if ok, err := run.writeOutput(out, *output); ok || err != nil {
+			return run.exit(), err
+		}
 		for _, v := range chartReport.Violations {
 			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 		}
@@ -110,12 +105,9 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			writeTable(out, reports, failOn, *whoCan, *quiet)
 		}
 		z.writeFooter(out, spec.Checks.Suppress)
-		writeTotals(out, ch.Name(), reports, failOn, elapsed)
+		writeTotals(out, ch.Name(), reports, failOn, run.elapsed)
 	}
-	if failed > 0 || failing(chartReport, failOn) {
-		return 1, nil
-	}
-	return 0, nil
+	return run.exit(), nil
 }
 
 // failing reports whether a combination has a violation at or above the --fail-on severity.

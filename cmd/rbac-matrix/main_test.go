@@ -105,7 +105,7 @@ func TestCanIAndWhoCan(t *testing.T) {
 
 func TestBadInputGetsAClearError(t *testing.T) {
 	cases := map[string][]string{
-		"--output \"xml\": use table, json or junit":     {"check", "../../charts/operator", "--output", "xml"},
+		"--output \"xml\": use table, json, junit":       {"check", "../../charts/operator", "--output", "xml"},
 		"no chart: give CHART or --spec FILE":            {"check"},
 		"--as \"nobody\": want NAMESPACE/SERVICEACCOUNT": {"can-i", "../../charts/operator", "--as", "nobody", "get", "pods"},
 		"unknown command \"frobnicate\"":                 {"frobnicate"},
