@@ -33,6 +33,7 @@ var synopses = map[string]string{
 	"can-i":    "rbac-matrix can-i CHART --as NAMESPACE/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [-n NAMESPACE | -A] [flags]\n\nAnswers kubectl auth can-i offline for one rendering of CHART: exit 0 for yes, 1 for no.",
 	"checks":   "rbac-matrix checks [flags]\n\nLists the built-in checks.",
 	"discover": "rbac-matrix discover CHART [flags]\n\nPrints the axes a check without --spec or --axis uses, and why each was kept.",
+	"diff":     "rbac-matrix diff A [B] [flags]\n\nThe permission delta between two renderings: A and B are charts or rendered manifests (a file, a\ndirectory without Chart.yaml, or -); with one CHART, --a-set/--a-values and --b-set/--b-values give the\ntwo values sets. Exit 1 with --fail-on-gain when an account gains a risky grant.",
 	"version":  "rbac-matrix version\n\nPrints the rbac-matrix module version and the Helm SDK version it renders with.",
 }
 

@@ -46,6 +46,8 @@ func flagSetOf(t *testing.T, name string) *flag.FlagSet {
 		err = cmdChecks([]string{"-h"}, nil)
 	case "discover":
 		err = cmdDiscover([]string{"-h"}, nil)
+	case "diff":
+		_, err = cmdDiff([]string{"-h"}, nil, nil)
 	case "version":
 		err = cmdVersion([]string{"-h"}, nil)
 	default:

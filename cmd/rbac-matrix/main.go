@@ -35,6 +35,8 @@ const usage = `usage:
                       (-n is the request's namespace as in kubectl; the release namespace defaults to it)
   rbac-matrix checks  [--format text|markdown]  (list the built-in checks)
   rbac-matrix version  (the rbac-matrix and Helm SDK versions)
+  rbac-matrix diff    A [B] [--set PATH=V] [--a-set PATH=V] [--b-set PATH=V] [-n NS] [-o text|json|markdown] [--fail-on-gain]
+                      (the permission delta between two charts, manifests, or values sets of one CHART)
   rbac-matrix discover CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] [--output table|json]
                       (the axes a check without --spec or --axis uses, and why each was kept)
   rbac-matrix COMMAND --help   (every flag of COMMAND)
@@ -61,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDiscover(args[1:], stdout)
 	case "version":
 		err = cmdVersion(args[1:], stdout)
+	case "diff":
+		code, err = cmdDiff(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:

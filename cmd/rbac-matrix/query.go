@@ -14,27 +14,33 @@ import (
 
 // renderOne renders the single combination the flags describe; ns is the release namespace it used.
 func renderOne(c *common, pos []string) (m *rbaccheck.Model, ns string, err error) {
-	spec, err := c.buildSpec(pos)
-	if err != nil {
-		return nil, "", err
-	}
-	combos, err := matrix.Expand(spec)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(combos) != 1 {
-		return nil, "", usageError{fmt.Sprintf("this command takes one combination, the flags give %d: use --set, not --axis", len(combos))}
-	}
-	ch, err := chartrender.Load(spec.ChartPath())
-	if err != nil {
-		return nil, "", err
-	}
-	cmb := combos[0]
-	res, err := chartrender.Render(ch, chartrender.Options{ReleaseName: cmb.ReleaseName, Namespace: cmb.Namespace, Values: cmb.Values})
+	res, spec, err := renderResult(c, pos)
 	if err != nil {
 		return nil, "", err
 	}
 	return rbaccheck.NewModel(res.Objects, spec.Checks.ModelOptions()), res.Namespace, nil
+}
+
+// renderResult renders the single combination the flags describe.
+func renderResult(c *common, pos []string) (*chartrender.Result, *matrix.Spec, error) {
+	spec, err := c.buildSpec(pos)
+	if err != nil {
+		return nil, nil, err
+	}
+	combos, err := matrix.Expand(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(combos) != 1 {
+		return nil, nil, usageError{fmt.Sprintf("this command takes one combination, the flags give %d: use --set, not --axis", len(combos))}
+	}
+	ch, err := chartrender.Load(spec.ChartPath())
+	if err != nil {
+		return nil, nil, err
+	}
+	cmb := combos[0]
+	res, err := chartrender.Render(ch, chartrender.Options{ReleaseName: cmb.ReleaseName, Namespace: cmb.Namespace, Values: cmb.Values})
+	return res, spec, err
 }
 
 // query are the flags of who-can and can-i. -n/--namespace is the request's namespace, as in kubectl;
@@ -129,7 +135,7 @@ func cmdCanI(args []string, out io.Writer) (int, error) {
 		return 0, err
 	}
 	reqNS := firstNonEmpty(q.requestNS, *in, releaseNS)
-	if *all || clusterScopedResource(pos[2]) {
+	if *all || rbaccheck.IsClusterScopedResource(pos[2]) {
 		reqNS = ""
 	}
 	req := rbaccheck.ParseRequest(pos[1], pos[2], reqNS)
@@ -157,23 +163,6 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// clusterScopedResource tells whether RESOURCE[.GROUP][/SUB] names a cluster-scoped kind's resource:
-// kubectl asks about those without a namespace.
-func clusterScopedResource(resource string) bool {
-	res, _, _ := strings.Cut(resource, "/")
-	res, _, _ = strings.Cut(res, ".")
-	for kind := range chartrender.ClusterScopedKinds {
-		plural := strings.ToLower(kind) + "s"
-		if strings.HasSuffix(kind, "s") {
-			plural = strings.ToLower(kind) + "es"
-		}
-		if res == plural {
-			return true
-		}
-	}
-	return false
 }
 
 func cmdChecks(args []string, out io.Writer) error {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/permdiff"
+	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
+)
+
+// cmdDiff prints the permission delta between two renderings: two values sets of one chart, two
+// charts (or chart versions), or two rendered manifests.
+func cmdDiff(args []string, out, _ io.Writer) (int, error) {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	var release, namespace, output string
+	var sets, aSets, bSets multi
+	fs.StringVar(&release, "release", "", "release name for both charts (default \"release\")")
+	fs.StringVar(&namespace, "namespace", "", "release namespace for both charts, and the namespace of manifest objects that set none (default \"default\")")
+	fs.StringVar(&namespace, "n", "", "shorthand for --namespace")
+	fs.Var(&sets, "set", "PATH=VALUE for both renderings, as helm --set takes it; repeatable")
+	fs.Var(&aSets, "a-set", "PATH=VALUE for rendering A only (before); repeatable")
+	fs.Var(&bSets, "b-set", "PATH=VALUE for rendering B only (after); repeatable")
+	fs.StringVar(&output, "output", "text", "text, json or markdown (for a pull-request comment)")
+	fs.StringVar(&output, "o", "text", "shorthand for --output")
+	failOnGain := fs.Bool("fail-on-gain", false, "exit 1 when an account gains a risky grant (one a risky-grant check flags, e.g. secrets-read, wildcard)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if output != "text" && output != "json" && output != "markdown" {
+		return 0, usageError{fmt.Sprintf("--output %q: use text, json or markdown", output)}
+	}
+	switch len(pos) {
+	case 1:
+		if len(aSets)+len(bSets) == 0 {
+			return 0, usageError{"diff with one chart compares two values sets: give --a-set and/or --b-set (or give two charts or manifests)"}
+		}
+		pos = append(pos, pos[0])
+	case 2:
+	default:
+		return 0, usageError{"diff takes A and B (charts or manifests), or one CHART with --a-set/--b-set"}
+	}
+	side := func(path string, own multi) (*rbaccheck.Model, string, error) {
+		label := path
+		if isManifestInput(path) {
+			if len(sets)+len(own) > 0 {
+				return nil, "", usageError{fmt.Sprintf("--set needs a chart: %s holds rendered manifests", path)}
+			}
+			res, err := chartrender.ReadManifests(path, stdin, namespace)
+			if err != nil {
+				return nil, "", err
+			}
+			return rbaccheck.NewModel(res.Objects, rbaccheck.ModelOptions{}), label, nil
+		}
+		c := common{release: release, namespace: namespace, sets: append(append(multi{}, sets...), own...)}
+		m, _, err := renderOne(&c, []string{path})
+		label = filepath.Base(filepath.Clean(path))
+		for _, s := range own {
+			label += " --set " + s
+		}
+		return m, label, err
+	}
+	if pos[0] == "-" && pos[1] == "-" {
+		return 0, usageError{"only one of A and B can be stdin (-)"}
+	}
+	a, aLabel, err := side(pos[0], aSets)
+	if err != nil {
+		return 0, fmt.Errorf("A: %w", err)
+	}
+	b, bLabel, err := side(pos[1], bSets)
+	if err != nil {
+		return 0, fmt.Errorf("B: %w", err)
+	}
+	d := permdiff.Compute(a, b)
+	code := exitPass
+	if *failOnGain && len(d.RiskyGains()) > 0 {
+		code = exitFindings
+	}
+	switch output {
+	case "json":
+		return code, writeJSON(out, struct {
+			SchemaVersion int    `json:"schemaVersion"`
+			A             string `json:"a"`
+			B             string `json:"b"`
+			permdiff.Delta
+			RiskyGains int `json:"riskyGains"`
+		}{schemaVersion, aLabel, bLabel, d, len(d.RiskyGains())})
+	case "markdown":
+		_, err = io.WriteString(out, d.Markdown(fmt.Sprintf("`%s` → `%s`", aLabel, bLabel)))
+	default:
+		fmt.Fprintf(out, "A: %s\nB: %s\n", aLabel, bLabel)
+		_, err = io.WriteString(out, d.Text())
+	}
+	return code, err
+}
