@@ -18,7 +18,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	output := fs.String("output", "table", "table, json or junit")
+	output := fs.String("output", "table", "table, json (schemaVersion 1), junit, sarif (SARIF 2.1.0) or github (workflow annotations)")
 	fs.StringVar(output, "o", "table", "shorthand for --output")
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
@@ -79,7 +79,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
 	z.inert = matrix.InertAxes(spec, outcomes)
-	run := checkRun{name: ch.Name(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
+	run := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
 	switch *output {
 	case "json":
 		doc := run.jsonReport()

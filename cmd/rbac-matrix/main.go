@@ -24,7 +24,7 @@ func main() {
 
 const usage = `usage:
   rbac-matrix check   [--spec FILE] [CHART | MANIFEST.yaml | MANIFEST-DIR | -] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
-                      [--suppress ID] [--output table|json|junit] [--who-can] [--parallel N] [--quiet]
+                      [--suppress ID] [-o|--output table|json|junit|sarif|github] [--who-can] [--parallel N] [--quiet]
                       [--fail-on error|warning] [--external-role Role/NS/NAME|ClusterRole/NAME] [--external-serviceaccount NS/NAME]
                       [--max-combinations N] [--strength T] [--summary | --list] [--discover]
                       (no --spec, --axis or --set: the axes are discovered, see discover; rendered manifests,

@@ -13,10 +13,12 @@ import (
 
 // checkRun is one check run, a chart's matrix or rendered manifests: what every output format prints.
 type checkRun struct {
-	name    string // the chart's name, or where the manifests came from
-	input   string // "chart" or "manifests"
-	chart   matrix.Report
-	reports []matrix.Report
+	name string // the chart's name, or where the manifests came from
+	// chartDir is the chart's directory, to point findings to files in it ("" for manifests).
+	chartDir string
+	input    string // "chart" or "manifests"
+	chart    matrix.Report
+	reports  []matrix.Report
 	// sources map, per report, each object (as rbaccheck.Describe names it) to its template file.
 	sources []map[string]string
 	failOn  rbaccheck.Severity
@@ -139,12 +141,16 @@ func (r checkRun) writeOutput(out io.Writer, format string) (ok bool, err error)
 			reports = append([]matrix.Report{r.chart}, reports...)
 		}
 		return true, writeJUnit(out, r.name, reports, r.failOn, r.elapsed)
+	case "sarif":
+		return true, writeSARIF(out, r)
+	case "github":
+		return true, writeGitHub(out, r)
 	}
 	return false, nil
 }
 
 // outputs are the --output formats of check.
-var outputs = []string{"table", "json", "junit"}
+var outputs = []string{"table", "json", "junit", "sarif", "github"}
 
 func validOutput(format string) error {
 	for _, o := range outputs {
