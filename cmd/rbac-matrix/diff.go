@@ -23,6 +23,13 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	fs.Var(&sets, "set", "PATH=VALUE for both renderings, as helm --set takes it; repeatable")
 	fs.Var(&aSets, "a-set", "PATH=VALUE for rendering A only (before); repeatable")
 	fs.Var(&bSets, "b-set", "PATH=VALUE for rendering B only (after); repeatable")
+	var shared helmValues
+	var caps capabilities
+	var aFiles, bFiles multi
+	shared.register(fs)
+	caps.register(fs)
+	fs.Var(&aFiles, "a-values", "a values file for rendering A only, merged over -f; repeatable")
+	fs.Var(&bFiles, "b-values", "a values file for rendering B only, merged over -f; repeatable")
 	fs.StringVar(&output, "output", "text", "text, json or markdown (for a pull-request comment)")
 	fs.StringVar(&output, "o", "text", "shorthand for --output")
 	failOnGain := fs.Bool("fail-on-gain", false, "exit 1 when an account gains a risky grant (one a risky-grant check flags, e.g. secrets-read, wildcard)")
@@ -35,19 +42,19 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	}
 	switch len(pos) {
 	case 1:
-		if len(aSets)+len(bSets) == 0 {
-			return 0, usageError{"diff with one chart compares two values sets: give --a-set and/or --b-set (or give two charts or manifests)"}
+		if len(aSets)+len(bSets)+len(aFiles)+len(bFiles) == 0 {
+			return 0, usageError{"diff with one chart compares two values sets: give --a-set/--a-values and/or --b-set/--b-values (or give two charts or manifests)"}
 		}
 		pos = append(pos, pos[0])
 	case 2:
 	default:
 		return 0, usageError{"diff takes A and B (charts or manifests), or one CHART with --a-set/--b-set"}
 	}
-	side := func(path string, own multi) (*rbaccheck.Model, string, error) {
+	side := func(path string, own, ownFiles multi) (*rbaccheck.Model, string, error) {
 		label := path
 		if isManifestInput(path) {
-			if len(sets)+len(own) > 0 {
-				return nil, "", usageError{fmt.Sprintf("--set needs a chart: %s holds rendered manifests", path)}
+			if len(sets)+len(own)+len(ownFiles)+len(shared.files)+len(shared.setJSON)+len(shared.setString)+len(shared.setFile)+len(shared.setLiteral) > 0 || caps.kubeVersion != "" || len(caps.apiVersions) > 0 {
+				return nil, "", usageError{fmt.Sprintf("--set, -f and the other helm flags need a chart: %s holds rendered manifests", path)}
 			}
 			res, err := chartrender.ReadManifests(path, stdin, namespace)
 			if err != nil {
@@ -55,9 +62,13 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 			}
 			return rbaccheck.NewModel(res.Objects, rbaccheck.ModelOptions{}), label, nil
 		}
-		c := common{release: release, namespace: namespace, sets: append(append(multi{}, sets...), own...)}
+		c := common{release: release, namespace: namespace, sets: append(append(multi{}, sets...), own...), helm: shared, caps: caps}
+		c.helm.files = append(append(multi{}, shared.files...), ownFiles...)
 		m, _, err := renderOne(&c, []string{path})
 		label = filepath.Base(filepath.Clean(path))
+		for _, f := range ownFiles {
+			label += " -f " + f
+		}
 		for _, s := range own {
 			label += " --set " + s
 		}
@@ -66,11 +77,11 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	if pos[0] == "-" && pos[1] == "-" {
 		return 0, usageError{"only one of A and B can be stdin (-)"}
 	}
-	a, aLabel, err := side(pos[0], aSets)
+	a, aLabel, err := side(pos[0], aSets, aFiles)
 	if err != nil {
 		return 0, fmt.Errorf("A: %w", err)
 	}
-	b, bLabel, err := side(pos[1], bSets)
+	b, bLabel, err := side(pos[1], bSets, bFiles)
 	if err != nil {
 		return 0, fmt.Errorf("B: %w", err)
 	}

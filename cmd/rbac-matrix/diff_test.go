@@ -82,10 +82,10 @@ func TestDiffRenderedManifests(t *testing.T) {
 		t.Errorf("same file: exit %d\n%s", code, out)
 	}
 	bad := map[string][]string{
-		"diff with one chart compares two values sets":  {"diff", "../../charts/operator"},
-		"--set needs a chart":                           {"diff", file, file, "--set", "a=b"},
-		"only one of A and B can be stdin":              {"diff", "-", "-"},
-		"--output \"yaml\": use text, json or markdown": {"diff", file, file, "-o", "yaml"},
+		"diff with one chart compares two values sets":    {"diff", "../../charts/operator"},
+		"--set, -f and the other helm flags need a chart": {"diff", file, file, "--set", "a=b"},
+		"only one of A and B can be stdin":                {"diff", "-", "-"},
+		"--output \"yaml\": use text, json or markdown":   {"diff", file, file, "-o", "yaml"},
 	}
 	for want, args := range bad {
 		if code, _, errOut := runCLI(t, args...); code != exitUsage || !strings.Contains(errOut, want) {

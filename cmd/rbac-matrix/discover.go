@@ -110,7 +110,7 @@ func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common)
 	if err := spec.ValidateChart(ch); err != nil {
 		return nil, err
 	}
-	if c.spec == "" && len(c.axes) == 0 && (len(c.sets) == 0 || z.force) {
+	if c.spec == "" && len(c.axes) == 0 && (!c.fixesValues() || z.force) {
 		ds, err := discoverAxes(ch, spec)
 		if err != nil {
 			return nil, err

@@ -40,6 +40,8 @@ const usage = `usage:
   rbac-matrix discover CHART [--set PATH=V] [-n NAMESPACE] [--release NAME] [--output table|json]
                       (the axes a check without --spec or --axis uses, and why each was kept)
   rbac-matrix COMMAND --help   (every flag of COMMAND)
+helm's value flags work where --set does: -f/--values, --set-json, --set-string, --set-file, --set-literal;
+who-can, can-i and diff also take --kube-version and --api-versions
 exit codes: 0 pass, 1 findings, 2 usage error, 3 chart, manifest or spec error
 `
 
