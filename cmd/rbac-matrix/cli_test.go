@@ -116,6 +116,7 @@ func TestCanINamespacesMeanWhatKubectlMeans(t *testing.T) {
 		{"no -n does not ask in a watched namespace", []string{"list", "configmaps"}, "no"},
 		{"-A asks cluster-wide", []string{"list", "configmaps", "-A"}, "no"},
 		{"--in still works", []string{"list", "configmaps", "--in", "team-a"}, "yes (RoleBinding team-a/"},
+		{"with --in, -n is the release namespace as before", []string{"list", "configmaps", "-n", "ops", "--in", "team-a"}, "yes (RoleBinding team-a/"},
 		{"a cluster-scoped resource is asked without a namespace", []string{"list", "clusterroles", "-n", "team-a"}, "no"},
 	}
 	for _, c := range cases {

@@ -74,6 +74,9 @@ func checkManifests(fs *flag.FlagSet, path, output string, failOn rbaccheck.Seve
 	if path == "-" {
 		name = "stdin"
 	}
+	if len(res.Objects) == 0 {
+		return 0, fmt.Errorf("%s holds no Kubernetes object: nothing to check (did the command that rendered it fail?)", name)
+	}
 	rep := cfg.Evaluate(matrix.Outcome{Combination: matrix.Combination{Settings: []string{"manifests=" + name}, Namespace: res.Namespace}, Result: res})
 	run := checkRun{name: name, input: "manifests", reports: []matrix.Report{rep}, sources: []map[string]string{sourcesOf(res)}, failOn: failOn, elapsed: time.Since(start)}
 	if ok, err := run.writeOutput(out, output); ok || err != nil {

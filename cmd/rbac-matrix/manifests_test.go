@@ -86,6 +86,11 @@ func TestCheckRenderedManifestsRejectsChartOnlyFlags(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "--axis, --set need a chart: - holds rendered manifests") {
 		t.Errorf("exit %d %q", code, errOut)
 	}
+	stdin = strings.NewReader("# Source: x/templates/empty.yaml\n")
+	code, _, errOut = runCLI(t, "check", "-")
+	if code != exitTool || !strings.Contains(errOut, "stdin holds no Kubernetes object: nothing to check") {
+		t.Errorf("empty input: exit %d %q", code, errOut)
+	}
 	stdin = strings.NewReader("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n---\nfoo: bar\n")
 	code, _, errOut = runCLI(t, "check", "-")
 	if code != exitTool || !strings.Contains(errOut, "stdin (document 2) (stdin): no kind") {

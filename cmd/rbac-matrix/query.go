@@ -117,7 +117,7 @@ func cmdCanI(args []string, out io.Writer) (int, error) {
 	as := fs.String("as", "", "the ServiceAccount to ask for, as NAMESPACE/NAME")
 	all := fs.Bool("all-namespaces", false, "ask cluster-wide (in every namespace), as kubectl's -A")
 	fs.BoolVar(all, "A", false, "shorthand for --all-namespaces")
-	in := fs.String("in", "", "deprecated: use -n; the namespace of the request")
+	in := fs.String("in", "", "deprecated, use -n: the namespace of the request; with --in, -n keeps its old meaning (the release namespace only)")
 	pos, err := q.parse(fs, args)
 	if err != nil {
 		return 0, err
@@ -129,14 +129,12 @@ func cmdCanI(args []string, out io.Writer) (int, error) {
 	if !ok || ns == "" || name == "" {
 		return 0, usageError{fmt.Sprintf("--as %q: want NAMESPACE/SERVICEACCOUNT", *as)}
 	}
-	if *in != "" && q.requestNS != "" && *in != q.requestNS {
-		return 0, usageError{fmt.Sprintf("--in %q and -n %q disagree: give -n only", *in, q.requestNS)}
-	}
 	m, releaseNS, err := renderOne(&q.common, pos[:1])
 	if err != nil {
 		return 0, err
 	}
-	reqNS := firstNonEmpty(q.requestNS, *in, releaseNS)
+	// --in (the old flag) keeps its old pairing: with it, -n is only the release namespace.
+	reqNS := firstNonEmpty(*in, q.requestNS, releaseNS)
 	if *all || rbaccheck.IsClusterScopedResource(pos[2]) {
 		reqNS = ""
 	}
