@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -69,7 +68,9 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	outcomes := matrix.Render(context.Background(), ch, combos, *parallel)
+	ctx, stop := interruptible()
+	defer stop()
+	outcomes, interrupted := checkedSoFar(ctx, matrix.Render(ctx, ch, combos, *parallel))
 	reports := make([]matrix.Report, len(outcomes))
 	sources := make([]map[string]string, len(outcomes))
 	for i, o := range outcomes {
@@ -89,6 +90,9 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		}
 	default:
 		if ok, err := run.writeOutput(out, *output); ok || err != nil {
+			if err == nil {
+				err = interrupted
+			}
 			return run.exit(), err
 		}
 		for _, v := range chartReport.Violations {
@@ -107,7 +111,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		z.writeFooter(out, spec.Checks.Suppress)
 		writeTotals(out, ch.Name(), reports, failOn, run.elapsed)
 	}
-	return run.exit(), nil
+	return run.exit(), interrupted
 }
 
 // failing reports whether a combination has a violation at or above the --fail-on severity.
