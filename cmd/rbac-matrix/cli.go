@@ -29,8 +29,8 @@ func (h helpRequested) Error() string { return "help requested" }
 // synopses are the first lines of each subcommand's --help.
 var synopses = map[string]string{
 	"check":    "rbac-matrix check [--spec FILE] [CHART | MANIFEST.yaml | MANIFEST-DIR | -] [flags]\n\nRenders CHART over every combination of the axes and checks the RBAC of each. Given rendered manifests\n(a file, a directory without Chart.yaml, or - for stdin, e.g. the output of helm template) it checks\nthem as they are.",
-	"who-can":  "rbac-matrix who-can CHART [flags]\n\nPrints who can do what where in one rendering of CHART.",
-	"can-i":    "rbac-matrix can-i CHART --as NAMESPACE/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [-n NAMESPACE | -A] [flags]\n\nAnswers kubectl auth can-i offline for one rendering of CHART: exit 0 for yes, 1 for no.",
+	"who-can":  "rbac-matrix who-can CHART|MANIFESTS|- [flags]\n\nPrints who can do what where in one rendering of CHART (or in rendered manifests).",
+	"can-i":    "rbac-matrix can-i CHART|MANIFESTS|- --as NAMESPACE/SERVICEACCOUNT VERB RESOURCE[.GROUP][/SUB] [-n NAMESPACE | -A] [flags]\n\nAnswers kubectl auth can-i offline for one rendering of CHART: exit 0 for yes, 1 for no.",
 	"checks":   "rbac-matrix checks [flags]\n\nLists the built-in checks.",
 	"discover": "rbac-matrix discover CHART [flags]\n\nPrints the axes a check without --spec or --axis uses, and why each was kept.",
 	"diff":     "rbac-matrix diff A [B] [flags]\n\nThe permission delta between two renderings: A and B are charts or rendered manifests (a file, a\ndirectory without Chart.yaml, or -); with one CHART, --a-set/--a-values and --b-set/--b-values give the\ntwo values sets. Exit 1 with --fail-on-gain when an account gains a risky grant.",

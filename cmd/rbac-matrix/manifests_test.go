@@ -118,3 +118,25 @@ func TestHelmTemplatePipedIntoCheck(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// who-can and can-i read rendered manifests too.
+func TestWhoCanAndCanIOnManifests(t *testing.T) {
+	manifest := renderedManifest(t, "../../tests/fixtures/risky-grants", map[string]interface{}{"debug": true})
+	file := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "can-i", file, "--as", "apps/app", "create", "pods/exec", "-n", "apps")
+	if code != 0 || !strings.HasPrefix(out, "yes (ClusterRoleBinding ") {
+		t.Errorf("can-i on manifests: exit %d %q %s", code, out, errOut)
+	}
+	stdin = strings.NewReader(manifest)
+	defer func() { stdin = os.Stdin }()
+	code, out, _ = runCLI(t, "who-can", "-", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"subject": "ServiceAccount apps/app"`) {
+		t.Errorf("who-can -: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "who-can", file, "--set", "a=b"); code != exitUsage || !strings.Contains(errOut, "holds rendered manifests") {
+		t.Errorf("--set on manifests: exit %d %q", code, errOut)
+	}
+}

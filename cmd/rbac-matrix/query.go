@@ -21,8 +21,15 @@ func renderOne(c *common, pos []string) (m *rbaccheck.Model, ns string, err erro
 	return rbaccheck.NewModel(res.Objects, spec.Checks.ModelOptions()), res.Namespace, nil
 }
 
-// renderResult renders the single combination the flags describe.
+// renderResult renders the single combination the flags describe, or reads rendered manifests.
 func renderResult(c *common, pos []string) (*chartrender.Result, *matrix.Spec, error) {
+	if c.spec == "" && len(pos) == 1 && isManifestInput(pos[0]) {
+		if c.fixesValues() || len(c.axes) > 0 || c.release != "" || c.caps.kubeVersion != "" || len(c.caps.apiVersions) > 0 {
+			return nil, nil, usageError{fmt.Sprintf("%s holds rendered manifests: --set, --axis, --release and helm's flags need a chart", pos[0])}
+		}
+		res, err := chartrender.ReadManifests(pos[0], stdin, c.namespace)
+		return res, &matrix.Spec{}, err
+	}
 	spec, err := c.buildSpec(pos)
 	if err != nil {
 		return nil, nil, err
