@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 	"github.com/workload-rbac/workload-rbac/pkg/permdiff"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -32,6 +33,8 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	fs.Var(&bFiles, "b-values", "a values file for rendering B only, merged over -f; repeatable")
 	fs.StringVar(&output, "output", "text", "text, json or markdown (for a pull-request comment)")
 	fs.StringVar(&output, "o", "text", "shorthand for --output")
+	var suppress multi
+	fs.Var(&suppress, "suppress", "a risky-grant check ID whose gains are expected (e.g. workload-create for an operator); repeatable")
 	failOnGain := fs.Bool("fail-on-gain", false, "exit 1 when an account gains a risky grant (one a risky-grant check flags, e.g. secrets-read, wildcard)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -85,7 +88,15 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("B: %w", err)
 	}
-	d := permdiff.Compute(a, b)
+	ids := map[string]bool{}
+	known := matrix.KnownCheckIDs()
+	for _, id := range suppress {
+		if !known[id] {
+			return 0, usageError{fmt.Sprintf("--suppress %q is no check ID: `rbac-matrix checks` lists them", id)}
+		}
+		ids[id] = true
+	}
+	d := permdiff.Compute(a, b).Suppress(ids)
 	code := exitPass
 	if *failOnGain && len(d.RiskyGains()) > 0 {
 		code = exitFindings

@@ -19,6 +19,13 @@ func TestDiffTwoValuesSetsOfOneChart(t *testing.T) {
 	if code, _, _ := runCLI(t, append(args, "--fail-on-gain")...); code != exitFindings {
 		t.Errorf("--fail-on-gain with a risky gain: exit %d, want 1", code)
 	}
+	// An expected risky gain can be suppressed; only the rest fails.
+	if code, out, _ := runCLI(t, append(args, "--fail-on-gain", "--suppress", "pod-exec")...); code != exitFindings || !strings.Contains(out, "(risky: wildcard, secrets-read, nodes-proxy)") || strings.Contains(out, "pods/exec in every namespace (risky") {
+		t.Errorf("--suppress pod-exec: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, append(args, "--suppress", "pod-exek")...); code != exitUsage || !strings.Contains(errOut, `--suppress "pod-exek" is no check ID`) {
+		t.Errorf("unknown --suppress: exit %d %q", code, errOut)
+	}
 	// The other way round it only loses: nothing risky is gained.
 	if code, out, _ := runCLI(t, "diff", "../../tests/fixtures/risky-grants", "-n", "apps", "--a-set", "debug=true", "--fail-on-gain"); code != exitPass || !strings.Contains(out, "- ServiceAccount apps/app loses create pods/exec") {
 		t.Errorf("a risky loss: exit %d\n%s", code, out)

@@ -244,3 +244,21 @@ func (d Delta) Markdown(title string) string {
 }
 
 func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+// Suppress drops the given risky-grant check IDs from every change's Risky list (e.g. workload-create
+// for an operator whose job is to create Deployments), so they no longer count as risky gains.
+func (d Delta) Suppress(ids map[string]bool) Delta {
+	out := d
+	out.Gained = make([]Change, len(d.Gained))
+	for i, c := range d.Gained {
+		var kept []string
+		for _, id := range c.Risky {
+			if !ids[id] {
+				kept = append(kept, id)
+			}
+		}
+		c.Risky = kept
+		out.Gained[i] = c
+	}
+	return out
+}

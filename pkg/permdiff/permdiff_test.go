@@ -83,3 +83,15 @@ func TestNarrowingIsALossOnly(t *testing.T) {
 	require.Equal(t, "- ServiceAccount ops/op loses get configmaps in every namespace\n", d.Text()[:strings.Index(d.Text(), "+ object")])
 	require.Len(t, Compute(model(sa, role("get"), roleBinding), model(sa, wide, crb)).Gained, 1)
 }
+
+func TestSuppressDropsRiskyIDs(t *testing.T) {
+	secrets := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "op", Namespace: "team-a"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}},
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"create"}}}}
+	d := Compute(model(sa), model(sa, secrets, roleBinding))
+	require.Len(t, d.RiskyGains(), 2)
+	s := d.Suppress(map[string]bool{"workload-create": true})
+	require.Len(t, s.RiskyGains(), 1)
+	require.Equal(t, []string{"secrets-read"}, s.RiskyGains()[0].Risky)
+	require.Len(t, d.RiskyGains(), 2, "Suppress does not change the delta it is called on")
+}
