@@ -119,6 +119,9 @@ func (r *Result) addDocument(doc, source, where string) error {
 		Items []interface{} `json:"items"`
 	}
 	if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+		if strings.Contains(doc, "{{") {
+			return fmt.Errorf("%s: a template, not a rendered manifest: give the chart directory (with Chart.yaml), or the output of helm template", where)
+		}
 		return fmt.Errorf("%s: not YAML: %w", where, err)
 	}
 	if head.Kind == "" {

@@ -63,6 +63,8 @@ metadata: {name: sa, namespace: other}
 func TestReadManifestsRejectsWhatIsNoObjectAndTellsChartsFromManifests(t *testing.T) {
 	_, err := DecodeManifests("foo: bar\n", "in.yaml", "")
 	require.ErrorContains(t, err, "in.yaml (document 1) (in.yaml): no kind: every document must be a Kubernetes object")
+	_, err = ReadManifests("testdata/app/templates", nil, "")
+	require.ErrorContains(t, err, "a template, not a rendered manifest: give the chart directory (with Chart.yaml), or the output of helm template")
 	dir := t.TempDir()
 	_, err = ReadManifests(dir, nil, "")
 	require.ErrorContains(t, err, "has no .yaml, .yml or .json file (and no Chart.yaml, so it is no chart)")
