@@ -80,20 +80,20 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
 	z.inert = matrix.InertAxes(spec, outcomes)
-	run := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
+	result := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
 	switch *output {
 	case "json":
-		doc := run.jsonReport()
+		doc := result.jsonReport()
 		doc.Coverage, doc.Discovered, doc.InertAxes = z.coverage, z.discovered, z.inert
 		if err := writeJSON(out, doc); err != nil {
 			return 0, err
 		}
 	default:
-		if ok, err := run.writeOutput(out, *output); ok || err != nil {
+		if ok, err := result.writeOutput(out, *output); ok || err != nil {
 			if err == nil {
 				err = interrupted
 			}
-			return run.exit(), err
+			return result.exit(), err
 		}
 		for _, v := range chartReport.Violations {
 			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
@@ -109,9 +109,9 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			writeTable(out, reports, failOn, *whoCan, *quiet)
 		}
 		z.writeFooter(out, spec.Checks.Suppress)
-		writeTotals(out, ch.Name(), reports, failOn, run.elapsed)
+		writeTotals(out, ch.Name(), reports, failOn, result.elapsed)
 	}
-	return run.exit(), interrupted
+	return result.exit(), interrupted
 }
 
 // failing reports whether a combination has a violation at or above the --fail-on severity.

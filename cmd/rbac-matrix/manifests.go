@@ -78,21 +78,21 @@ func checkManifests(fs *flag.FlagSet, path, output string, failOn rbaccheck.Seve
 		return 0, fmt.Errorf("%s holds no Kubernetes object: nothing to check (did the command that rendered it fail?)", name)
 	}
 	rep := cfg.Evaluate(matrix.Outcome{Combination: matrix.Combination{Settings: []string{"manifests=" + name}, Namespace: res.Namespace}, Result: res})
-	run := checkRun{name: name, input: "manifests", reports: []matrix.Report{rep}, sources: []map[string]string{sourcesOf(res)}, failOn: failOn, elapsed: time.Since(start)}
-	if ok, err := run.writeOutput(out, output); ok || err != nil {
-		return run.exit(), err
+	result := checkRun{name: name, input: "manifests", reports: []matrix.Report{rep}, sources: []map[string]string{sourcesOf(res)}, failOn: failOn, elapsed: time.Since(start)}
+	if ok, err := result.writeOutput(out, output); ok || err != nil {
+		return result.exit(), err
 	}
 	status := "PASS"
-	if run.failed() > 0 {
+	if result.failed() > 0 {
 		status = "FAIL"
 	}
 	fmt.Fprintf(out, "%-8s %s: objects=%d errors=%d warnings=%d\n", status, name, rep.Objects, rep.Errors(), len(rep.Violations)-rep.Errors())
 	for _, v := range rep.Violations {
 		fmt.Fprintf(out, "         %s [%s] %s\n", v.Severity, v.Check, v.Message)
-		if t := run.template(0, v); t != "" {
+		if t := result.template(0, v); t != "" {
 			fmt.Fprintf(out, "           template: %s\n", t)
 		}
 		fmt.Fprintf(out, "           fix: %s\n", v.Fix)
 	}
-	return run.exit(), nil
+	return result.exit(), nil
 }
