@@ -39,7 +39,7 @@ var synopses = map[string]string{
 
 // writeHelp prints a subcommand's synopsis and every flag with its description.
 func writeHelp(out io.Writer, h helpRequested) {
-	fmt.Fprintf(out, "usage: %s\n\nflags:\n", h.synopsis)
+	_, _ = fmt.Fprintf(out, "usage: %s\n\nflags:\n", h.synopsis)
 	h.fs.SetOutput(out)
 	h.fs.PrintDefaults()
 }
@@ -51,10 +51,10 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 		writeHelp(stdout, h)
 		return exitPass
 	}
-	fmt.Fprintln(stderr, "rbac-matrix:", err)
+	_, _ = fmt.Fprintln(stderr, "rbac-matrix:", err)
 	var u usageError
 	if errors.As(err, &u) {
-		fmt.Fprint(stderr, usage)
+		_, _ = fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
 	return exitTool

@@ -82,11 +82,11 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	}
 	a, aLabel, err := side(pos[0], aSets, aFiles)
 	if err != nil {
-		return 0, fmt.Errorf("A: %w", err)
+		return 0, fmt.Errorf("rendering A: %w", err)
 	}
 	b, bLabel, err := side(pos[1], bSets, bFiles)
 	if err != nil {
-		return 0, fmt.Errorf("B: %w", err)
+		return 0, fmt.Errorf("rendering B: %w", err)
 	}
 	ids := map[string]bool{}
 	known := matrix.KnownCheckIDs()

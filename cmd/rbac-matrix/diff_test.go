@@ -99,7 +99,7 @@ func TestDiffRenderedManifests(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want %q", args, code, errOut, want)
 		}
 	}
-	if code, _, errOut := runCLI(t, "diff", "../../charts/nonexistent", file); code != exitTool || !strings.Contains(errOut, "A: load chart") {
+	if code, _, errOut := runCLI(t, "diff", "../../charts/nonexistent", file); code != exitTool || !strings.Contains(errOut, "rendering A: load chart") {
 		t.Errorf("a missing chart: exit %d %q", code, errOut)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,9 +25,11 @@ func TestInterruptedCheckReportsWhatItChecked(t *testing.T) {
 	if code != exitTool || m == nil {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	var done, total int
-	fmt.Sscan(m[1], &done)
-	fmt.Sscan(m[2], &total)
+	done, err1 := strconv.Atoi(m[1])
+	total, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("counts %q %q", m[1], m[2])
+	}
 	if done >= total || !strings.Contains(out, fmt.Sprintf(": %d combinations checked in", done)) {
 		t.Errorf("%d of %d checked; table:\n%s", done, total, out)
 	}
