@@ -57,7 +57,11 @@ func checkManifests(fs *flag.FlagSet, path, output string, failOn rbaccheck.Seve
 	})
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return 0, usageError{fmt.Sprintf("%s need a chart: %s holds rendered manifests, which are checked as they are (render them with the values you want, e.g. helm template --set ...)", strings.Join(bad, ", "), path)}
+		verb := "need"
+		if len(bad) == 1 {
+			verb = "needs"
+		}
+		return 0, usageError{fmt.Sprintf("%s %s a chart: %s holds rendered manifests, which are checked as they are (render them with the values you want, e.g. helm template --set ...)", strings.Join(bad, ", "), verb, path)}
 	}
 	if strings.Contains(namespace, ",") {
 		return 0, usageError{fmt.Sprintf("--namespace %q: rendered manifests have one default namespace", namespace)}

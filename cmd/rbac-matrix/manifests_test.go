@@ -86,6 +86,9 @@ func TestCheckRenderedManifestsRejectsChartOnlyFlags(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "--axis, --set need a chart: - holds rendered manifests") {
 		t.Errorf("exit %d %q", code, errOut)
 	}
+	if code, _, errOut := runCLI(t, "check", "-", "--spec", "../../tests/matrix/operator.yaml"); code != exitUsage || !strings.Contains(errOut, "--spec needs a chart") {
+		t.Errorf("--spec with manifests: exit %d %q", code, errOut)
+	}
 	stdin = strings.NewReader("# Source: x/templates/empty.yaml\n")
 	code, _, errOut = runCLI(t, "check", "-")
 	if code != exitTool || !strings.Contains(errOut, "stdin holds no Kubernetes object: nothing to check") {
