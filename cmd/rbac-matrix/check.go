@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -19,7 +17,8 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	output := fs.String("output", "table", "table, json or junit")
+	output := fs.String("output", "table", "table, json (schemaVersion 1), junit, sarif (SARIF 2.1.0) or github (workflow annotations)")
+	fs.StringVar(output, "o", "table", "shorthand for --output")
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
@@ -39,8 +38,11 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, usageError{"--fail-on: " + err.Error()}
 	}
-	if *output != "table" && *output != "json" && *output != "junit" {
-		return 0, usageError{fmt.Sprintf("--output %q: use table, json or junit", *output)}
+	if err := validOutput(*output); err != nil {
+		return 0, err
+	}
+	if len(pos) == 1 && isManifestInput(pos[0]) {
+		return checkManifests(fs, pos[0], *output, failOn, c.namespace, out)
 	}
 	spec, err := c.buildSpec(pos)
 	if err != nil {
@@ -66,35 +68,33 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	outcomes := matrix.Render(context.Background(), ch, combos, *parallel)
+	ctx, stop := interruptible()
+	defer stop()
+	outcomes, interrupted := checkedSoFar(ctx, matrix.Render(ctx, ch, combos, *parallel))
 	reports := make([]matrix.Report, len(outcomes))
-	failed := 0
+	sources := make([]map[string]string, len(outcomes))
 	for i, o := range outcomes {
 		reports[i] = spec.Checks.Evaluate(o)
-		if failing(reports[i], failOn) {
-			failed++
-		}
+		sources[i] = sourcesOf(o.Result)
 	}
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
-	elapsed := time.Since(start)
 	z.inert = matrix.InertAxes(spec, outcomes)
+	result := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
 	switch *output {
 	case "json":
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]interface{}{"chart": ch.Name(), "templates": chartReport.Violations, "combinations": reports, "failed": failed,
-			"summary": matrix.Summarize(reports), "coverage": z.coverage, "discovered": z.discovered, "inertAxes": z.inert}); err != nil {
-			return 0, err
-		}
-	case "junit":
-		if len(chartReport.Violations) > 0 {
-			reports = append([]matrix.Report{chartReport}, reports...)
-		}
-		if err := writeJUnit(out, ch.Name(), reports, failOn, elapsed); err != nil {
+		doc := result.jsonReport()
+		doc.Coverage, doc.Discovered, doc.InertAxes = z.coverage, z.discovered, z.inert
+		if err := writeJSON(out, doc); err != nil {
 			return 0, err
 		}
 	default:
+		if ok, err := result.writeOutput(out, *output); ok || err != nil {
+			if err == nil {
+				err = interrupted
+			}
+			return result.exit(), err
+		}
 		for _, v := range chartReport.Violations {
 			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 		}
@@ -109,12 +109,9 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			writeTable(out, reports, failOn, *whoCan, *quiet)
 		}
 		z.writeFooter(out, spec.Checks.Suppress)
-		writeTotals(out, ch.Name(), reports, failOn, elapsed)
+		writeTotals(out, ch.Name(), reports, failOn, result.elapsed)
 	}
-	if failed > 0 || failing(chartReport, failOn) {
-		return 1, nil
-	}
-	return 0, nil
+	return result.exit(), interrupted
 }
 
 // failing reports whether a combination has a violation at or above the --fail-on severity.

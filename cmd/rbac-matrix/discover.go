@@ -24,6 +24,7 @@ func cmdDiscover(args []string, out io.Writer) error {
 	var c common
 	c.register(fs)
 	output := fs.String("output", "table", "table or json")
+	fs.StringVar(output, "o", "table", "shorthand for --output")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -109,7 +110,7 @@ func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common)
 	if err := spec.ValidateChart(ch); err != nil {
 		return nil, err
 	}
-	if c.spec == "" && len(c.axes) == 0 && (len(c.sets) == 0 || z.force) {
+	if c.spec == "" && len(c.axes) == 0 && (!c.fixesValues() || z.force) {
 		ds, err := discoverAxes(ch, spec)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,13 +23,22 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 type common struct {
 	spec, release, namespace string
 	sets, axes               multi
+	helm                     helmValues
+	caps                     capabilities // who-can, can-i and diff only: matrix renders use the defaults
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
-	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
+	c.registerChart(fs)
 	fs.StringVar(&c.namespace, "namespace", "", "release namespace(s), comma-separated: more than one is an axis")
 	fs.StringVar(&c.namespace, "n", "", "shorthand for --namespace")
+}
+
+// registerChart registers the flags that pick the chart and its values, without a namespace flag:
+// who-can and can-i give -n the meaning kubectl gives it.
+func (c *common) registerChart(fs *flag.FlagSet) {
+	c.helm.register(fs)
+	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
+	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
 	fs.Var(&c.sets, "set", "PATH=VALUE as helm --set takes it (PATH={a,b} is a list), or PATH=[yaml list]; fixed for every combination; repeatable")
 	fs.Var(&c.axes, "axis", "PATH=V1,V2 or PATH=[yaml list of values]: an axis of the matrix; repeatable")
 }
@@ -39,6 +49,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequested{fs, synopses[fs.Name()]}
+			}
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
@@ -68,6 +81,9 @@ func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
 	if spec.Chart == "" {
 		return nil, usageError{"no chart: give CHART or --spec FILE"}
 	}
+	if err := validateRelease(c.release); err != nil {
+		return nil, err
+	}
 	if c.release != "" {
 		spec.Release.Name = c.release
 	}
@@ -95,13 +111,20 @@ func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
 		}
 		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: values})
 	}
+	setPaths := map[string]bool{}
 	for _, s := range c.sets {
 		path, val, err := parseSet(s)
 		if err != nil {
 			return nil, err
 		}
+		setPaths[path] = true
 		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: []interface{}{val}})
 	}
+	files, paths, err := c.helm.axes(setPaths)
+	if err != nil {
+		return nil, err
+	}
+	spec.Axes = append(append(spec.Axes, files...), paths...)
 	return spec, spec.Validate()
 }
 

@@ -97,7 +97,7 @@ func TestCanIAndWhoCan(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "yes (RoleBinding ops/release-operator grants Role release-operator)") {
 		t.Errorf("can-i in scope: exit %d %q", code, out)
 	}
-	code, out, _ = runCLI(t, "can-i", "../../charts/operator", "-n", "ops", "--set", "rbac.namespaceScoped=true", "--as", "ops/release-operator", "list", "configmaps")
+	code, out, _ = runCLI(t, "can-i", "../../charts/operator", "-n", "ops", "--set", "rbac.namespaceScoped=true", "--as", "ops/release-operator", "list", "configmaps", "-A")
 	if code != 1 || !strings.HasPrefix(out, "no") {
 		t.Errorf("can-i cluster-wide in namespace-scoped mode: exit %d %q", code, out)
 	}
@@ -109,7 +109,7 @@ func TestCanIAndWhoCan(t *testing.T) {
 
 func TestBadInputGetsAClearError(t *testing.T) {
 	cases := map[string][]string{
-		"--output \"xml\": use table, json or junit":     {"check", "../../charts/operator", "--output", "xml"},
+		"--output \"xml\": use table, json, junit":       {"check", "../../charts/operator", "--output", "xml"},
 		"no chart: give CHART or --spec FILE":            {"check"},
 		"--as \"nobody\": want NAMESPACE/SERVICEACCOUNT": {"can-i", "../../charts/operator", "--as", "nobody", "get", "pods"},
 		"unknown command \"frobnicate\"":                 {"frobnicate"},
@@ -122,14 +122,14 @@ func TestBadInputGetsAClearError(t *testing.T) {
 		}
 	}
 	code, _, errOut := runCLI(t, "check", "../../charts/nonexistent")
-	if code != 1 || !strings.Contains(errOut, "load chart ../../charts/nonexistent") {
+	if code != exitTool || !strings.Contains(errOut, "load chart ../../charts/nonexistent") {
 		t.Errorf("missing chart: exit %d %q", code, errOut)
 	}
 }
 
 // --set means what it means to helm, so a value copied from a helm command renders the same here.
 func TestSetTakesHelmSyntax(t *testing.T) {
-	code, out, errOut := runCLI(t, "who-can", "../../charts/operator", "-n", "ops", "--set", "rbac.watchNamespaces={team-a,team-b}", "--set", "registryAPI.clusterScoped=true")
+	code, out, errOut := runCLI(t, "who-can", "../../charts/operator", "--release-namespace", "ops", "--set", "rbac.watchNamespaces={team-a,team-b}", "--set", "registryAPI.clusterScoped=true")
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
@@ -181,7 +181,7 @@ func TestPerCheckSeverityFromTheSpec(t *testing.T) {
 		t.Errorf("severity error: exit %d\n%s", code, out)
 	}
 	code, _, errOut := runCLI(t, "check", "--spec", write("fatal"))
-	if code != 1 || !strings.Contains(errOut, `checks.severity.secrets-read: severity "fatal": use error or warning`) {
+	if code != exitTool || !strings.Contains(errOut, `checks.severity.secrets-read: severity "fatal": use error or warning`) {
 		t.Errorf("bad severity: exit %d %q", code, errOut)
 	}
 }

@@ -12,54 +12,120 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
-// renderOne renders the single combination the flags describe.
-func renderOne(c *common, pos []string) (*rbaccheck.Model, error) {
+// renderOne renders the single combination the flags describe; ns is the release namespace it used.
+func renderOne(c *common, pos []string) (m *rbaccheck.Model, ns string, err error) {
+	res, spec, err := renderResult(c, pos)
+	if err != nil {
+		return nil, "", err
+	}
+	return rbaccheck.NewModel(res.Objects, spec.Checks.ModelOptions()), res.Namespace, nil
+}
+
+// renderResult renders the single combination the flags describe, or reads rendered manifests.
+func renderResult(c *common, pos []string) (*chartrender.Result, *matrix.Spec, error) {
+	if c.spec == "" && len(pos) == 1 && isManifestInput(pos[0]) {
+		if c.fixesValues() || len(c.axes) > 0 || c.release != "" || c.caps.kubeVersion != "" || len(c.caps.apiVersions) > 0 {
+			return nil, nil, usageError{fmt.Sprintf("%s holds rendered manifests: --set, --axis, --release and helm's flags need a chart", pos[0])}
+		}
+		res, err := chartrender.ReadManifests(pos[0], stdin, c.namespace)
+		return res, &matrix.Spec{}, err
+	}
 	spec, err := c.buildSpec(pos)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	combos, err := matrix.Expand(spec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(combos) != 1 {
-		return nil, usageError{fmt.Sprintf("this command takes one combination, the flags give %d: use --set, not --axis", len(combos))}
+		return nil, nil, usageError{fmt.Sprintf("this command takes one combination, the flags give %d: use --set, not --axis", len(combos))}
 	}
 	ch, err := chartrender.Load(spec.ChartPath())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cmb := combos[0]
-	res, err := chartrender.Render(ch, chartrender.Options{ReleaseName: cmb.ReleaseName, Namespace: cmb.Namespace, Values: cmb.Values})
+	res, err := chartrender.Render(ch, chartrender.Options{ReleaseName: cmb.ReleaseName, Namespace: cmb.Namespace, Values: cmb.Values,
+		KubeVersion: c.caps.kubeVersion, APIVersions: c.caps.apiVersions})
+	return res, spec, err
+}
+
+// query are the flags of who-can and can-i. -n/--namespace is the request's namespace, as in kubectl;
+// --release-namespace is where the chart is installed, and defaults to -n (as helm -n would install it).
+type query struct {
+	common
+	requestNS string
+	output    string
+}
+
+func (q *query) register(fs *flag.FlagSet) {
+	q.registerChart(fs)
+	q.caps.register(fs)
+	fs.StringVar(&q.namespace, "release-namespace", "", "namespace the chart is installed in (default: the -n namespace, else the spec's, else \"default\")")
+	fs.StringVar(&q.requestNS, "namespace", "", "the namespace of the request, as kubectl's -n (default: the release namespace)")
+	fs.StringVar(&q.requestNS, "n", "", "shorthand for --namespace")
+	fs.StringVar(&q.output, "output", "text", "text or json")
+	fs.StringVar(&q.output, "o", "text", "shorthand for --output")
+}
+
+// parse parses the flags and applies the release-namespace default.
+func (q *query) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	return rbaccheck.NewModel(res.Objects, spec.Checks.ModelOptions()), nil
+	if q.output != "text" && q.output != "json" {
+		return nil, usageError{fmt.Sprintf("--output %q: use text or json", q.output)}
+	}
+	if q.namespace == "" {
+		q.namespace = q.requestNS
+	}
+	return pos, nil
 }
 
 func cmdWhoCan(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("who-can", flag.ContinueOnError)
-	var c common
-	c.register(fs)
-	pos, err := parse(fs, args)
+	var q query
+	q.register(fs)
+	pos, err := q.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	m, err := renderOne(&c, pos)
+	m, _, err := renderOne(&q.common, pos)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(out, m.WhoCan().String())
+	table := m.WhoCan()
+	if q.requestNS != "" {
+		// What applies in the namespace: its own grants and the cluster-wide ones.
+		var in rbaccheck.Table
+		for _, g := range table {
+			if g.Scope == "cluster" || g.Scope == q.requestNS {
+				in = append(in, g)
+			}
+		}
+		table = in
+	}
+	if q.output == "json" {
+		if table == nil {
+			table = rbaccheck.Table{}
+		}
+		return writeJSON(out, map[string]interface{}{"schemaVersion": schemaVersion, "namespace": q.requestNS, "grants": table})
+	}
+	_, err = io.WriteString(out, table.String())
 	return err
 }
 
 func cmdCanI(args []string, out io.Writer) (int, error) {
 	fs := flag.NewFlagSet("can-i", flag.ContinueOnError)
-	var c common
-	c.register(fs)
+	var q query
+	q.register(fs)
 	as := fs.String("as", "", "the ServiceAccount to ask for, as NAMESPACE/NAME")
-	in := fs.String("in", "", "the namespace of the request (default: cluster-wide)")
-	pos, err := parse(fs, args)
+	all := fs.Bool("all-namespaces", false, "ask cluster-wide (in every namespace), as kubectl's -A")
+	fs.BoolVar(all, "A", false, "shorthand for --all-namespaces")
+	in := fs.String("in", "", "deprecated, use -n: the namespace of the request; with --in, -n keeps its old meaning (the release namespace only)")
+	pos, err := q.parse(fs, args)
 	if err != nil {
 		return 0, err
 	}
@@ -70,17 +136,40 @@ func cmdCanI(args []string, out io.Writer) (int, error) {
 	if !ok || ns == "" || name == "" {
 		return 0, usageError{fmt.Sprintf("--as %q: want NAMESPACE/SERVICEACCOUNT", *as)}
 	}
-	m, err := renderOne(&c, pos[:1])
+	m, releaseNS, err := renderOne(&q.common, pos[:1])
 	if err != nil {
 		return 0, err
 	}
-	ok, why := m.CanI(rbaccheck.ServiceAccountRef{Namespace: ns, Name: name}.AsSubject(), rbaccheck.ParseRequest(pos[1], pos[2], *in))
-	if ok {
-		fmt.Fprintf(out, "yes (%s)\n", why)
-		return 0, nil
+	// --in (the old flag) keeps its old pairing: with it, -n is only the release namespace.
+	reqNS := firstNonEmpty(*in, q.requestNS, releaseNS)
+	if *all || rbaccheck.IsClusterScopedResource(pos[2]) {
+		reqNS = ""
 	}
-	fmt.Fprintf(out, "no (%s)\n", why)
-	return 1, nil
+	req := rbaccheck.ParseRequest(pos[1], pos[2], reqNS)
+	ok, why := m.CanI(rbaccheck.ServiceAccountRef{Namespace: ns, Name: name}.AsSubject(), req)
+	code := exitPass
+	if !ok {
+		code = exitFindings
+	}
+	if q.output == "json" {
+		return code, writeJSON(out, map[string]interface{}{"schemaVersion": schemaVersion, "allowed": ok, "reason": why,
+			"serviceAccount": *as, "verb": req.Verb, "resource": pos[2], "namespace": reqNS})
+	}
+	answer := "yes"
+	if !ok {
+		answer = "no"
+	}
+	fmt.Fprintf(out, "%s (%s)\n", answer, why)
+	return code, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func cmdChecks(args []string, out io.Writer) error {

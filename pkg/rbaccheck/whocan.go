@@ -71,23 +71,26 @@ func (m *Model) WhoCan() Table {
 		sort.Strings(list)
 		out = append(out, Grant{Subject: k.subject, Scope: k.scope, Resource: k.resource, ResourceNames: names[k], Verbs: list})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Subject != b.Subject {
-			return a.Subject < b.Subject
-		}
-		if (a.Scope == "cluster") != (b.Scope == "cluster") {
-			return a.Scope == "cluster"
-		}
-		if a.Scope != b.Scope {
-			return a.Scope < b.Scope
-		}
-		if a.Resource != b.Resource {
-			return a.Resource < b.Resource
-		}
-		return strings.Join(a.ResourceNames, ",") < strings.Join(b.ResourceNames, ",")
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
 	return out
+}
+
+// Less orders grants by subject, then cluster-wide before namespaces, then namespace, resource and
+// resource names: the table's order.
+func (a Grant) Less(b Grant) bool {
+	if a.Subject != b.Subject {
+		return a.Subject < b.Subject
+	}
+	if (a.Scope == "cluster") != (b.Scope == "cluster") {
+		return a.Scope == "cluster"
+	}
+	if a.Scope != b.Scope {
+		return a.Scope < b.Scope
+	}
+	if a.Resource != b.Resource {
+		return a.Resource < b.Resource
+	}
+	return strings.Join(a.ResourceNames, ",") < strings.Join(b.ResourceNames, ",")
 }
 
 func subjectString(s rbacv1.Subject, bindingNS string) string {
