@@ -27,6 +27,12 @@ type Options struct {
 	IsUpgrade bool
 	// SkipSchemaValidation skips values.schema.json, to reach the templates' own validation.
 	SkipSchemaValidation bool
+	// Engine selects how templates run: EngineParseOnce (default, Helm's functions and semantics on
+	// a template set parsed once per chart) or EngineHelm (Helm's engine.Render, re-parsing each time).
+	Engine Engine
+	// RealCrypto makes genPrivateKey, genCA, genSelfSignedCert and genSignedCert generate fresh keys
+	// on every call as Helm does, instead of drawing from a per-process pool (crypto.go).
+	RealCrypto bool
 }
 
 // Result is one rendering.
@@ -50,7 +56,7 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := engine.Render(c, top)
+	files, err := RenderTemplates(c, top, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +74,15 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
 	return res, nil
+}
+
+// RenderTemplates runs the templates of c (a chart RenderValues prepared) with top, as
+// engine.Render(c, top) does, using the engine opts select; it returns every file by template path.
+func RenderTemplates(c *chart.Chart, top chartutil.Values, opts Options) (map[string]string, error) {
+	if opts.Engine == EngineHelm {
+		return engine.Render(c, top)
+	}
+	return renderTemplates(c, top, opts.RealCrypto)
 }
 
 func (o Options) withDefaults() Options {
