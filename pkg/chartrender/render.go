@@ -138,7 +138,8 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 	return c, top, nil
 }
 
-// collect splits the rendered files into documents, decodes each once, and orders them as Helm
+// collect splits the rendered files into documents, decodes each (typed only for TypedKinds, each
+// distinct document once per process: decode.go), and orders them as Helm
 // installs them (releaseutil.InstallOrder by kind, then template path, then position). Unlike
 // releaseutil.SortManifests it does not parse each document a second time, and it keeps hooks: they
 // are objects the chart creates too.
@@ -173,7 +174,7 @@ func (r *Result) collect(files map[string]string) error {
 				continue
 			}
 			m := releaseutil.Manifest{Name: name, Content: content}
-			obj, err := decodeManifest(m, r.Namespace)
+			obj, err := decodeCached(m, r.Namespace)
 			if err != nil {
 				return err
 			}
