@@ -196,6 +196,9 @@ func (p byPathLen) Less(i, j int) bool {
 
 // parsedSet is one template set parsed once: a root template ("gotpl") holding every file.
 type parsedSet struct {
+	// sources holds every template's Data, so no slice whose address is part of the cache key can
+	// be freed and its address reused by another template while the entry lives.
+	sources  [][]byte
 	root     *template.Template
 	keys     []string // parse order
 	parseErr error
@@ -237,6 +240,9 @@ func parsedFor(tpls map[string]renderable, keys []string, realCrypto bool) *pars
 	}
 	setCache.Unlock()
 	s := &parsedSet{keys: keys}
+	for _, k := range keys {
+		s.sources = append(s.sources, tpls[k].data)
+	}
 	t := template.New("gotpl")
 	t.Option("missingkey=zero")
 	t.Funcs(baseFuncMap(realCrypto))
@@ -368,7 +374,8 @@ func cleanupExecError(filename string, err error) error {
 }
 
 // baseFuncMap is engine.funcMap with the per-engine overrides Engine{} applies (required, fail,
-// getHostByName); include and tpl are bound per rendering. Unless realCrypto, the key and
+// getHostByName); include and tpl are bound per rendering; sprig's regex functions compile each
+// pattern once (regex.go). Unless realCrypto, the key and
 // certificate generators draw from a per-process pool of keys (crypto.go).
 func baseFuncMap(realCrypto bool) template.FuncMap {
 	f := sprig.TxtFuncMap()
@@ -403,6 +410,7 @@ func baseFuncMap(realCrypto bool) template.FuncMap {
 	for k, v := range extra {
 		f[k] = v
 	}
+	cachedRegexFuncs(f)
 	if !realCrypto {
 		pooledCrypto(f)
 	}

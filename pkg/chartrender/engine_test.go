@@ -95,6 +95,9 @@ signed: {{ (genSignedCert "svc" nil (list "svc.ns") 3 $ca).Cert | nindent 2 }}
 self: {{ (genSelfSignedCert "self" nil nil 3).Key | nindent 2 }}
 keys: {{ genPrivateKey "ecdsa" | nindent 2 }}{{ genPrivateKey "ed25519" | nindent 2 }}
 required: {{ required "set greeting" .Values.greeting }}
+regex: {{ regexMatch "^h.$" .Values.greeting }} {{ regexMatch "(" "x" }} {{ mustRegexMatch "^y" .Values.greeting }} {{ regexFindAll "[a-z]" "a1b2" -1 }} {{ mustRegexFindAll "[0-9]" "a1b2" 1 }}
+regex2: {{ regexFind "b+" "abbbc" }} {{ mustRegexFind "c" "abc" }} {{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }} {{ mustRegexReplaceAll "a" "banana" "o" }}
+regex3: {{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }} {{ mustRegexReplaceAllLiteral "n" "banana" "$" }} {{ regexSplit "z+" "pizza" -1 }} {{ mustRegexSplit "a" "banana" 2 }}
 `,
 	"templates/NOTES.txt": "notes for {{ .Release.Name }}",
 	"../sub/Chart.yaml":   "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
@@ -139,6 +142,9 @@ func TestEngineMatchesHelm(t *testing.T) {
 		"recursion":   `{{ define "loop" }}{{ include "loop" . }}{{ end }}{{ include "loop" . }}`,
 		"nil pointer": `{{ .Values.a.b.c }}`,
 		"bad call":    `{{ include "nope" . }}`,
+		"bad regex":   `{{ regexFind "(" "x" }}`,
+		"bad must":    `{{ mustRegexReplaceAll "[" "x" "y" }}`,
+		"bad split":   `{{ regexSplit "a" "banana" "x" }}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := writeChart(t, map[string]string{"Chart.yaml": "apiVersion: v2\nname: x\nversion: 0.1.0\n", "templates/t.yaml": body})
