@@ -3,6 +3,7 @@ package chartrender
 import (
 	"encoding/json"
 	"hash/maphash"
+	"sort"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/releaseutil"
@@ -22,47 +23,63 @@ var TypedKinds = map[string]bool{
 	"Job": true, "CronJob": true,
 }
 
-// docCache keeps decoded documents by content (and release namespace), so a document rendered
-// identically by many combinations (a CRD, a static ConfigMap) is decoded once; each caller gets a
-// deep copy. It is bounded by the bytes of content it holds: when full it is emptied.
-var docCache = struct {
-	sync.Mutex
-	m     map[uint64][]cachedDoc
+// contentCache maps a content (a document, a rendered file) to what was computed from it, so
+// content rendered identically by many combinations is processed once. It is bounded by the bytes
+// of content it holds: when full it is emptied.
+type contentCache[V any] struct {
+	mu    sync.Mutex
+	m     map[uint64][]contentEntry[V]
 	bytes int
-}{m: map[uint64][]cachedDoc{}}
-
-type cachedDoc struct {
-	namespace, content string
-	obj                runtime.Object
 }
 
-const maxDocCacheBytes = 64 << 20
+type contentEntry[V any] struct {
+	key string
+	v   V
+}
 
-var docSeed = maphash.MakeSeed()
+const maxCacheBytes = 64 << 20
+
+var cacheSeed = maphash.MakeSeed()
+
+func (c *contentCache[V]) get(key string) (V, bool) {
+	h := maphash.String(cacheSeed, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.m[h] {
+		if e.key == key {
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *contentCache[V]) put(key string, v V) {
+	h := maphash.String(cacheSeed, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(key) > maxCacheBytes {
+		c.m, c.bytes = map[uint64][]contentEntry[V]{}, 0
+	}
+	c.m[h] = append(c.m[h], contentEntry[V]{key, v})
+	c.bytes += len(key)
+}
+
+// docCache keeps decoded documents by release namespace and content; each caller gets a deep copy.
+var docCache contentCache[runtime.Object]
 
 // decodeCached is decodeManifest for the kinds in TypedKinds and an identification for the others,
 // through docCache.
 func decodeCached(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
-	h := maphash.String(docSeed, namespace+"\x00"+m.Content)
-	docCache.Lock()
-	for _, d := range docCache.m[h] {
-		if d.namespace == namespace && d.content == m.Content {
-			docCache.Unlock()
-			return d.obj.DeepCopyObject(), nil
-		}
+	key := namespace + "\x00" + m.Content
+	if obj, ok := docCache.get(key); ok {
+		return obj.DeepCopyObject(), nil
 	}
-	docCache.Unlock()
 	obj, err := decodeLean(m, namespace)
 	if err != nil {
 		return nil, err
 	}
-	docCache.Lock()
-	if docCache.bytes+len(m.Content) > maxDocCacheBytes {
-		docCache.m, docCache.bytes = map[uint64][]cachedDoc{}, 0
-	}
-	docCache.m[h] = append(docCache.m[h], cachedDoc{namespace, m.Content, obj})
-	docCache.bytes += len(m.Content)
-	docCache.Unlock()
+	docCache.put(key, obj)
 	return obj.DeepCopyObject(), nil
 }
 
@@ -83,4 +100,28 @@ func decodeLean(m releaseutil.Manifest, namespace string) (runtime.Object, error
 		p.Namespace = namespace
 	}
 	return p, nil
+}
+
+// splitCache keeps releaseutil.SplitManifests' result (documents in Helm's order) by file content:
+// its regular expression costs tens of milliseconds on a file of megabytes (CRDs), and such files
+// render identically in every combination.
+var splitCache contentCache[[]string]
+
+// splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
+func splitDocuments(content string) []string {
+	if docs, ok := splitCache.get(content); ok {
+		return docs
+	}
+	split := releaseutil.SplitManifests(content)
+	keys := make([]string, 0, len(split))
+	for k := range split {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	docs := make([]string, len(keys))
+	for i, k := range keys {
+		docs[i] = split[k]
+	}
+	splitCache.put(content, docs)
+	return docs
 }

@@ -1,6 +1,7 @@
 package chartrender
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,17 +13,8 @@ func TestIdenticalDocumentsAreDecodedOnceAndNeverShared(t *testing.T) {
 	m := releaseutil.Manifest{Name: "x/templates/r.yaml", Content: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n"}
 	a, err := decodeCached(m, "ns-a")
 	require.NoError(t, err)
-	docCache.Lock()
-	var cached int
-	for _, ds := range docCache.m {
-		for _, d := range ds {
-			if d.content == m.Content && d.namespace == "ns-a" {
-				cached++
-			}
-		}
-	}
-	docCache.Unlock()
-	require.Equal(t, 1, cached, "the decoded document is kept for the next combination")
+	_, cached := docCache.get("ns-a\x00" + m.Content)
+	require.True(t, cached, "the decoded document is kept for the next combination")
 	RolesOf([]runtime.Object{a})[0].Rules[0].Verbs[0] = "delete" // a caller mutating its copy
 	b, err := decodeCached(m, "ns-a")
 	require.NoError(t, err)
@@ -37,4 +29,19 @@ func TestIdenticalDocumentsAreDecodedOnceAndNeverShared(t *testing.T) {
 
 	_, err = decodeCached(releaseutil.Manifest{Name: "x/templates/bad.yaml", Content: "a: b\n"}, "ns")
 	require.ErrorContains(t, err, "x/templates/bad.yaml: Object 'Kind' is missing")
+}
+
+func TestSplitDocumentsIsHelmsSplitInHelmsOrder(t *testing.T) {
+	var content string
+	for i := 0; i < 12; i++ { // more than 9 documents: Helm orders manifest-10 after manifest-9
+		content += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm" + string(rune('a'+i)) + "}\n"
+	}
+	split := releaseutil.SplitManifests(content)
+	got := splitDocuments(content)
+	require.Len(t, got, 12)
+	for i, d := range got {
+		require.Equal(t, split["manifest-"+strconv.Itoa(i)], d)
+	}
+	again := splitDocuments(content)
+	require.Same(t, &got[0], &again[0], "a file rendered again is split once")
 }

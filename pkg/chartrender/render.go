@@ -162,14 +162,7 @@ func (r *Result) collect(files map[string]string) error {
 	sort.Strings(names)
 	var docs []doc
 	for _, name := range names {
-		split := releaseutil.SplitManifests(files[name])
-		keys := make([]string, 0, len(split))
-		for k := range split {
-			keys = append(keys, k)
-		}
-		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-		for _, k := range keys {
-			content := split[k]
+		for _, content := range splitDocuments(files[name]) {
 			if strings.TrimSpace(content) == "" || isOnlyComments(content) {
 				continue
 			}
