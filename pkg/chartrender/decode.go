@@ -24,20 +24,30 @@ var TypedKinds = map[string]bool{
 }
 
 // contentCache maps a content (a document, a rendered file) to what was computed from it, so
-// content rendered identically by many combinations is processed once. It is bounded by the bytes
-// of content it holds: when full it is emptied.
+// content rendered identically by many combinations is processed once. A content is kept only the
+// second time it is put (the first time only its hash is noted): what one combination renders and
+// no other does (its RBAC, its workloads) never fills it, so memory stays flat in the number of
+// combinations. It is bounded by the bytes of content it holds: when full it is emptied.
 type contentCache[V any] struct {
 	mu    sync.Mutex
 	m     map[uint64][]contentEntry[V]
+	seen  map[uint64]struct{}
 	bytes int
 }
+
+const maxSeenHashes = 1 << 16
 
 type contentEntry[V any] struct {
 	key string
 	v   V
 }
 
-const maxCacheBytes = 64 << 20
+// maxCacheBytes bounds each cache: what a combination renders differently from every other one
+// (its RBAC, its workloads) fills it, so it must stay small beside a process's working set.
+const maxCacheBytes = 12 << 20
+
+// minSplitCacheBytes: smaller files split faster than they hash; only large ones are cached.
+const minSplitCacheBytes = 32 << 10
 
 var cacheSeed = maphash.MakeSeed()
 
@@ -58,6 +68,13 @@ func (c *contentCache[V]) put(key string, v V) {
 	h := maphash.String(cacheSeed, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, ok := c.seen[h]; !ok {
+		if c.seen == nil || len(c.seen) >= maxSeenHashes {
+			c.seen = map[uint64]struct{}{}
+		}
+		c.seen[h] = struct{}{}
+		return
+	}
 	if c.m == nil || c.bytes+len(key) > maxCacheBytes {
 		c.m, c.bytes = map[uint64][]contentEntry[V]{}, 0
 	}
@@ -109,9 +126,18 @@ var splitCache contentCache[[]string]
 
 // splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
 func splitDocuments(content string) []string {
+	if len(content) < minSplitCacheBytes {
+		return splitSorted(content)
+	}
 	if docs, ok := splitCache.get(content); ok {
 		return docs
 	}
+	docs := splitSorted(content)
+	splitCache.put(content, docs)
+	return docs
+}
+
+func splitSorted(content string) []string {
 	split := releaseutil.SplitManifests(content)
 	keys := make([]string, 0, len(split))
 	for k := range split {
@@ -122,6 +148,5 @@ func splitDocuments(content string) []string {
 	for i, k := range keys {
 		docs[i] = split[k]
 	}
-	splitCache.put(content, docs)
 	return docs
 }

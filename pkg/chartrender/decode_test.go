@@ -2,6 +2,7 @@ package chartrender
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,10 @@ func TestIdenticalDocumentsAreDecodedOnceAndNeverShared(t *testing.T) {
 	a, err := decodeCached(m, "ns-a")
 	require.NoError(t, err)
 	_, cached := docCache.get("ns-a\x00" + m.Content)
+	require.False(t, cached, "a document seen once is not kept: it may be this combination's alone")
+	a, err = decodeCached(m, "ns-a")
+	require.NoError(t, err)
+	_, cached = docCache.get("ns-a\x00" + m.Content)
 	require.True(t, cached, "the decoded document is kept for the next combination")
 	RolesOf([]runtime.Object{a})[0].Rules[0].Verbs[0] = "delete" // a caller mutating its copy
 	b, err := decodeCached(m, "ns-a")
@@ -34,9 +39,10 @@ func TestIdenticalDocumentsAreDecodedOnceAndNeverShared(t *testing.T) {
 func TestSplitDocumentsIsHelmsSplitInHelmsOrder(t *testing.T) {
 	var content string
 	for i := 0; i < 12; i++ { // more than 9 documents: Helm orders manifest-10 after manifest-9
-		content += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm" + string(rune('a'+i)) + "}\n"
+		content += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm" + string(rune('a'+i)) + "}\ndata: {big: " + strings.Repeat("x", minSplitCacheBytes/10) + "}\n"
 	}
 	split := releaseutil.SplitManifests(content)
+	splitDocuments(content)
 	got := splitDocuments(content)
 	require.Len(t, got, 12)
 	for i, d := range got {
