@@ -46,9 +46,6 @@ type contentEntry[V any] struct {
 // (its RBAC, its workloads) fills it, so it must stay small beside a process's working set.
 const maxCacheBytes = 12 << 20
 
-// minSplitCacheBytes: smaller files split faster than they hash; only large ones are cached.
-const minSplitCacheBytes = 32 << 10
-
 var cacheSeed = maphash.MakeSeed()
 
 func (c *contentCache[V]) get(key string) (V, bool) {
@@ -126,9 +123,6 @@ var splitCache contentCache[[]string]
 
 // splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
 func splitDocuments(content string) []string {
-	if len(content) < minSplitCacheBytes {
-		return splitSorted(content)
-	}
 	if docs, ok := splitCache.get(content); ok {
 		return docs
 	}

@@ -386,11 +386,11 @@ func baseFuncMap(realCrypto bool) template.FuncMap {
 		"fromToml":      fromTOML,
 		"toYaml":        toYAML,
 		"toYamlPretty":  toYAMLPretty,
-		"fromYaml":      fromYAML,
-		"fromYamlArray": fromYAMLArray,
+		"fromYaml":      fromYAMLCached,
+		"fromYamlArray": fromYAMLArrayCached,
 		"toJson":        toJSON,
-		"fromJson":      fromJSON,
-		"fromJsonArray": fromJSONArray,
+		"fromJson":      fromJSONCached,
+		"fromJsonArray": fromJSONArrayCached,
 		"include":       func(string, interface{}) string { return "not implemented" },
 		"tpl":           func(string, interface{}) interface{} { return "not implemented" },
 		"lookup": func(string, string, string, string) (map[string]interface{}, error) {
@@ -433,6 +433,29 @@ func toYAMLPretty(v interface{}) string {
 		return ""
 	}
 	return strings.TrimSuffix(data.String(), "\n")
+}
+
+// parsedValues caches what fromYaml, fromYamlArray, fromJson and fromJsonArray parsed, by function
+// and input; every call gets a deep copy, so a template changing its result changes no other's.
+var parsedValues contentCache[interface{}]
+
+func cachedParse[T map[string]interface{} | []interface{}](fn string, str string, parse func(string) T) T {
+	key := fn + "\x00" + str
+	if v, ok := parsedValues.get(key); ok {
+		return deepCopyValue(v).(T)
+	}
+	v := parse(str)
+	parsedValues.put(key, deepCopyValue(v))
+	return v
+}
+
+func fromYAMLCached(str string) map[string]interface{} { return cachedParse("fromYaml", str, fromYAML) }
+func fromYAMLArrayCached(str string) []interface{} {
+	return cachedParse("fromYamlArray", str, fromYAMLArray)
+}
+func fromJSONCached(str string) map[string]interface{} { return cachedParse("fromJson", str, fromJSON) }
+func fromJSONArrayCached(str string) []interface{} {
+	return cachedParse("fromJsonArray", str, fromJSONArray)
 }
 
 func fromYAML(str string) map[string]interface{} {

@@ -95,6 +95,7 @@ signed: {{ (genSignedCert "svc" nil (list "svc.ns") 3 $ca).Cert | nindent 2 }}
 self: {{ (genSelfSignedCert "self" nil nil 3).Key | nindent 2 }}
 keys: {{ genPrivateKey "ecdsa" | nindent 2 }}{{ genPrivateKey "ed25519" | nindent 2 }}
 required: {{ required "set greeting" .Values.greeting }}
+mutate: {{ range until 4 }}{{ $m := fromYaml "a: {b: 1}" }}{{ $_ := set $m.a "b" 2 }}{{ (fromYaml "a: {b: 1}").a.b }}{{ $j := fromJson "{\"c\": {}}" }}{{ $_ := set $j.c "d" 1 }}{{ len (fromJson "{\"c\": {}}").c }}{{ end }}
 regex: {{ regexMatch "^h.$" .Values.greeting }} {{ regexMatch "(" "x" }} {{ mustRegexMatch "^y" .Values.greeting }} {{ regexFindAll "[a-z]" "a1b2" -1 }} {{ mustRegexFindAll "[0-9]" "a1b2" 1 }}
 regex2: {{ regexFind "b+" "abbbc" }} {{ mustRegexFind "c" "abc" }} {{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }} {{ mustRegexReplaceAll "a" "banana" "o" }}
 regex3: {{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }} {{ mustRegexReplaceAllLiteral "n" "banana" "$" }} {{ regexSplit "z+" "pizza" -1 }} {{ mustRegexSplit "a" "banana" 2 }}
