@@ -6,126 +6,206 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"sigs.k8s.io/yaml"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
-// BenchmarkRenderPerCombination renders the same operator combinations in-process (pkg/chartrender)
-// and by forking `helm template` with a values file (the way terratest renders), in one run, and
-// reports both per-combination times and their ratio. It also times Helm's template engine alone
-// (engine.Render on values prepared beforehand): no in-process renderer built on the Helm SDK can be
-// faster than that, so forked/engine ("x-ceiling") is the highest ratio this approach can reach.
-//
-//	make bench   # go test ./tests/ -run '^$' -bench . -benchtime 3x
-func BenchmarkRenderPerCombination(b *testing.B) {
+// The benchmarks compare, per combination, rendering and checking in-process with forking
+// `helm template` for the same combination (the way terratest renders). They measure and report;
+// they assert nothing about time. Run them with `make bench` (one pass each, -benchtime 1x).
+
+func helmCLI(b *testing.B) string {
+	b.Helper()
 	helm, err := exec.LookPath("helm")
 	if err != nil {
 		b.Skip("SKIP: helm is not on PATH (the comparison forks it): run `make tools` and put ~/.cache/workload-rbac/tools on PATH, or use `make bench`")
 	}
-	spec, err := matrix.LoadSpec("matrix/operator.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if out, err := exec.Command(helm, "dependency", "build", spec.ChartPath()).CombinedOutput(); err != nil {
-		b.Fatalf("helm dependency build: %v\n%s", err, out)
-	}
-	ch, err := chartrender.Load(spec.ChartPath())
-	if err != nil {
-		b.Fatal(err)
-	}
-	all, err := matrix.Expand(spec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var sample []matrix.Combination // 16 valid combinations spread over the matrix
-	for i := 0; i < len(all) && len(sample) < 16; i += len(all) / 24 {
-		if _, err := chartrender.Render(ch, chartrender.Options{ReleaseName: all[i].ReleaseName, Namespace: all[i].Namespace, Values: all[i].Values}); err == nil {
-			sample = append(sample, all[i])
-		}
-	}
-	dir := b.TempDir()
-	files := make([]string, len(sample))
-	for i, c := range sample {
-		data, _ := yaml.Marshal(c.Values)
-		files[i] = filepath.Join(dir, fmt.Sprintf("values-%d.yaml", i))
-		if err := os.WriteFile(files[i], data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// What Render does before the engine runs, done here beforehand, so the engine is timed alone.
-	charts := make([]*chart.Chart, len(sample))
-	tops := make([]chartutil.Values, len(sample))
-	for i, c := range sample {
-		if charts[i], tops[i], err = chartrender.RenderValues(ch, chartrender.Options{ReleaseName: c.ReleaseName, Namespace: c.Namespace, Values: c.Values}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	var inProc, forked, engineOnly time.Duration
-	b.ResetTimer()
-	for n := 0; n < b.N; n++ {
-		t0 := time.Now()
-		for _, c := range sample {
-			if _, err := chartrender.Render(ch, chartrender.Options{ReleaseName: c.ReleaseName, Namespace: c.Namespace, Values: c.Values}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		inProc += time.Since(t0)
-		t0 = time.Now()
-		for i, c := range sample {
-			cmd := exec.Command(helm, "template", c.ReleaseName, spec.ChartPath(), "-n", c.Namespace, "-f", files[i])
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("helm template %s: %v\n%s", c.Name(), err, out)
-			}
-		}
-		forked += time.Since(t0)
-		t0 = time.Now()
-		for i, top := range tops {
-			if _, err := engine.Render(charts[i], top); err != nil {
-				b.Fatal(err)
-			}
-		}
-		engineOnly += time.Since(t0)
-	}
-	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*len(sample)) }
-	b.ReportMetric(per(inProc)/1e6, "ms/combo-in-process")
-	b.ReportMetric(per(forked)/1e6, "ms/combo-helm-template")
-	b.ReportMetric(per(engineOnly)/1e6, "ms/combo-helm-engine-only")
-	b.ReportMetric(per(forked)/per(inProc), "x-faster")
-	b.ReportMetric(per(forked)/per(engineOnly), "x-ceiling")
+	return helm
 }
 
-// BenchmarkWholeMatrix renders and checks every combination of both charts, in parallel, as
-// `make check` does (chart loading included).
+// helmDependencyBuild vendors chartPath's dependencies, as `helm template` on a checkout needs.
+func helmDependencyBuild(b *testing.B, helm, chartPath string) {
+	b.Helper()
+	if out, err := exec.Command(helm, "dependency", "build", chartPath).CombinedOutput(); err != nil {
+		b.Fatalf("helm dependency build %s: %v\n%s", chartPath, err, out)
+	}
+}
+
+// forkPerCombination forks `helm template` for each of combos (a values file each) and returns the
+// mean wall time of one fork.
+func forkPerCombination(b *testing.B, helm, chartPath string, combos []matrix.Combination) time.Duration {
+	b.Helper()
+	dir := b.TempDir()
+	var total time.Duration
+	for i, c := range combos {
+		data, _ := yaml.Marshal(c.Values)
+		file := filepath.Join(dir, fmt.Sprintf("values-%d.yaml", i))
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		cmd := exec.Command(helm, "template", c.ReleaseName, chartPath, "-n", c.Namespace, "-f", file)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("helm template %s: %v\n%s", c.Name(), err, out)
+		}
+		total += time.Since(t0)
+	}
+	return total / time.Duration(len(combos))
+}
+
+// inProcessPerCombination renders and checks every combo through matrix.RenderStream with opts and
+// returns the mean wall time per combination (first renders included: parsing, key pool, caches).
+func inProcessPerCombination(b *testing.B, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig, opts matrix.RunOptions) time.Duration {
+	b.Helper()
+	t0 := time.Now()
+	err := matrix.RenderStream(context.Background(), ch, slices.Values(combos), opts, func(o matrix.Outcome) error {
+		checks.Evaluate(o)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0) / time.Duration(len(combos))
+}
+
+// sampleValid picks up to n combinations spread over combos that render without error.
+func sampleValid(ch *chart.Chart, combos []matrix.Combination, n int) []matrix.Combination {
+	var out []matrix.Combination
+	step := max(1, len(combos)/(n+n/2))
+	for i := 0; i < len(combos) && len(out) < n; i += step {
+		c := combos[i]
+		if _, err := chartrender.Render(ch, chartrender.Options{ReleaseName: c.ReleaseName, Namespace: c.Namespace, Values: c.Values}); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// compare reports, for combos of ch, ms per combination forked and in-process (parse-once engine,
+// and Helm's engine.Render with fresh keys for reference), and the ratios. One worker in-process,
+// as the fork is one process at a time.
+func compare(b *testing.B, chartPath string, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig) {
+	helm := helmCLI(b)
+	sample := sampleValid(ch, combos, 16)
+	if len(sample) == 0 {
+		b.Fatal("no combination renders")
+	}
+	var forked, ours, helmEngine time.Duration
+	for n := 0; n < b.N; n++ {
+		forked += forkPerCombination(b, helm, chartPath, sample)
+		ours += inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1})
+		helmEngine += inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1, Render: chartrender.Options{Engine: chartrender.EngineHelm, RealCrypto: true}})
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) / 1e6 }
+	b.ReportMetric(float64(len(combos)), "combinations")
+	b.ReportMetric(ms(forked), "ms/combo-helm-template")
+	b.ReportMetric(ms(ours), "ms/combo-in-process")
+	b.ReportMetric(ms(helmEngine), "ms/combo-in-process-helm-engine")
+	b.ReportMetric(ms(forked)/ms(ours), "x-faster")
+	b.ReportMetric(ms(forked)/ms(helmEngine), "x-faster-helm-engine")
+}
+
+// BenchmarkOperator: every combination of the operator chart, rendered and checked in-process, vs
+// `helm template` forked for 16 valid combinations spread over the matrix.
+func BenchmarkOperator(b *testing.B) {
+	helm := helmCLI(b)
+	spec, ch, combos := loadSpecChart(b, "matrix/operator.yaml")
+	helmDependencyBuild(b, helm, spec.ChartPath())
+	compare(b, spec.ChartPath(), ch, combos, spec.Checks)
+}
+
+// BenchmarkHeavyFixture: 64 combinations of the heavy fixture (a hundred named templates, tpl, genCA
+// and genSignedCert, ~2 MB of CRDs).
+func BenchmarkHeavyFixture(b *testing.B) {
+	h := heavyFixture(b)
+	compare(b, h.dir, h.chart, h.combos(6), matrix.CheckConfig{})
+}
+
+// BenchmarkWholeMatrix renders and checks every combination of every spec under tests/matrix/, as
+// `make check` does (chart loading included, GOMAXPROCS workers), and compares with forking
+// `helm template` for 16 combinations of each.
 func BenchmarkWholeMatrix(b *testing.B) {
-	combos := 0
+	helm := helmCLI(b)
+	paths, _ := filepath.Glob("matrix/*.yaml")
+	var combos int
+	var ours, forked time.Duration
 	for n := 0; n < b.N; n++ {
 		combos = 0
-		for _, path := range specs {
-			spec, err := matrix.LoadSpec(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ch, err := chartrender.Load(spec.ChartPath())
-			if err != nil {
-				b.Fatal(err)
-			}
-			cs, _ := matrix.Expand(spec)
-			for _, o := range matrix.Render(context.Background(), ch, cs, 0) {
+		for _, path := range paths {
+			t0 := time.Now()
+			spec, ch, cs := loadSpecChart(b, path)
+			err := matrix.RenderEach(context.Background(), ch, slices.Values(cs), 0, func(o matrix.Outcome) error {
 				if r := spec.Checks.Evaluate(o); r.Errors() > 0 {
-					b.Fatalf("%s: %v", r.Name, r.Violations)
+					return fmt.Errorf("%s: %v", r.Name, r.Violations)
 				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
+			ours += time.Since(t0)
+			helmDependencyBuild(b, helm, spec.ChartPath())
+			forked += forkPerCombination(b, helm, spec.ChartPath(), sampleValid(ch, cs, 16)) * time.Duration(len(cs))
 			combos += len(cs)
 		}
 	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*combos) / 1e6 }
 	b.ReportMetric(float64(combos), "combinations")
-	b.ReportMetric(float64(combos)*float64(b.N)/b.Elapsed().Seconds(), "combinations/s")
+	b.ReportMetric(per(ours), "ms/combo-in-process")
+	b.ReportMetric(per(forked), "ms/combo-helm-template")
+	b.ReportMetric(per(forked)/per(ours), "x-faster")
+}
+
+// BenchmarkHeavyPeakRSS renders and checks 64 and then 1,024 combinations of the heavy fixture, each
+// run in a child process (TestHeavyRSSChild), and reports each child's peak RSS and their ratio.
+func BenchmarkHeavyPeakRSS(b *testing.B) {
+	rss := func(n int) float64 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHeavyRSSChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "HEAVY_RSS_FLAGS="+strconv.Itoa(n))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("child: %v\n%s", err, out)
+		}
+		return float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB on Linux
+	}
+	var small, large float64
+	for n := 0; n < b.N; n++ {
+		small, large = max(small, rss(6)), max(large, rss(10))
+	}
+	b.ReportMetric(small, "MiB-peak-RSS-64")
+	b.ReportMetric(large, "MiB-peak-RSS-1024")
+	b.ReportMetric(large/small, "x-RSS-1024/64")
+}
+
+// TestHeavyRSSChild is BenchmarkHeavyPeakRSS's child: with HEAVY_RSS_FLAGS=n it streams the 2^n
+// combinations of the heavy fixture through render and checks; otherwise it skips.
+func TestHeavyRSSChild(t *testing.T) {
+	n, err := strconv.Atoi(os.Getenv("HEAVY_RSS_FLAGS"))
+	if err != nil {
+		t.Skip("run by BenchmarkHeavyPeakRSS")
+	}
+	h := heavyFixture(t)
+	rendered := 0
+	err = matrix.RenderEach(context.Background(), h.chart, slices.Values(h.combos(n)), 0, func(o matrix.Outcome) error {
+		if o.Err != nil {
+			return o.Err
+		}
+		matrix.CheckConfig{}.Evaluate(o)
+		rendered++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rendered != 1<<n {
+		t.Fatalf("rendered %d of %d", rendered, 1<<n)
+	}
 }

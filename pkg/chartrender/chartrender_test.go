@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/chartutil"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func loadApp(t *testing.T) *Result {
@@ -35,11 +35,15 @@ func TestRenderDefaultsNamespacesAndDecodesTypedObjects(t *testing.T) {
 	require.Len(t, ServiceAccountsOf(res.Objects), 1)
 	var sawUnknown bool
 	for _, o := range res.Objects {
-		if _, ok := o.(*unstructured.Unstructured); ok {
+		if p, ok := o.(*metav1.PartialObjectMetadata); ok {
 			sawUnknown = true
+			require.Equal(t, "Widget", Kind(p))
+			require.Equal(t, "ns1", p.Namespace, "identified objects are defaulted to the release namespace too")
 		}
+		_, typed := o.(*metav1.PartialObjectMetadata)
+		require.Equal(t, TypedKinds[Kind(o)], !typed, "%s: typed only when a check reads its kind", ObjectKey(o))
 	}
-	require.True(t, sawUnknown, "a kind the scheme does not know decodes as unstructured")
+	require.True(t, sawUnknown, "a kind no check reads is identified, not decoded")
 	require.Equal(t, "Installed r in ns1.", res.Notes)
 }
 

@@ -1,7 +1,14 @@
 // Package chartrender loads a Helm chart (directory or packaged .tgz) together with its file://
 // dependencies and renders it in-process with the Helm v3 SDK — the same steps as `helm template`
 // (dependency processing, values schema validation, the template engine, manifest sorting) without
-// forking a process — then decodes the manifests into typed k8s.io/api objects.
+// forking a process — then decodes the manifests the checks read into typed k8s.io/api objects.
+//
+// Templates run on a template set parsed once per chart and executed per rendering with Helm's
+// function map and semantics (engine.go); Options.Engine = EngineHelm calls Helm's engine.Render
+// instead. genPrivateKey, genCA, genSelfSignedCert and genSignedCert take their keys from a small
+// per-process pool (crypto.go) unless Options.RealCrypto: certificates keep Helm's shape and
+// validity, only the keys repeat between renders. Random output (keys, certificates, randAlphaNum,
+// uuidv4) differs between any two `helm template` runs already, so nothing may depend on it.
 package chartrender
 
 import (

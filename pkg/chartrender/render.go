@@ -27,6 +27,12 @@ type Options struct {
 	IsUpgrade bool
 	// SkipSchemaValidation skips values.schema.json, to reach the templates' own validation.
 	SkipSchemaValidation bool
+	// Engine selects how templates run: EngineParseOnce (default, Helm's functions and semantics on
+	// a template set parsed once per chart) or EngineHelm (Helm's engine.Render, re-parsing each time).
+	Engine Engine
+	// RealCrypto makes genPrivateKey, genCA, genSelfSignedCert and genSignedCert generate fresh keys
+	// on every call as Helm does, instead of drawing from a per-process pool (crypto.go).
+	RealCrypto bool
 }
 
 // Result is one rendering.
@@ -50,7 +56,7 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := engine.Render(c, top)
+	files, err := RenderTemplates(c, top, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +74,15 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
 	return res, nil
+}
+
+// RenderTemplates runs the templates of c (a chart RenderValues prepared) with top, as
+// engine.Render(c, top) does, using the engine opts select; it returns every file by template path.
+func RenderTemplates(c *chart.Chart, top chartutil.Values, opts Options) (map[string]string, error) {
+	if opts.Engine == EngineHelm {
+		return engine.Render(c, top)
+	}
+	return renderTemplates(c, top, opts.RealCrypto)
 }
 
 func (o Options) withDefaults() Options {
@@ -123,7 +138,8 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 	return c, top, nil
 }
 
-// collect splits the rendered files into documents, decodes each once, and orders them as Helm
+// collect splits the rendered files into documents, decodes each (typed only for TypedKinds, each
+// distinct document once per process: decode.go), and orders them as Helm
 // installs them (releaseutil.InstallOrder by kind, then template path, then position). Unlike
 // releaseutil.SortManifests it does not parse each document a second time, and it keeps hooks: they
 // are objects the chart creates too.
@@ -146,19 +162,12 @@ func (r *Result) collect(files map[string]string) error {
 	sort.Strings(names)
 	var docs []doc
 	for _, name := range names {
-		split := releaseutil.SplitManifests(files[name])
-		keys := make([]string, 0, len(split))
-		for k := range split {
-			keys = append(keys, k)
-		}
-		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-		for _, k := range keys {
-			content := split[k]
+		for _, content := range splitDocuments(files[name]) {
 			if strings.TrimSpace(content) == "" || isOnlyComments(content) {
 				continue
 			}
 			m := releaseutil.Manifest{Name: name, Content: content}
-			obj, err := decodeManifest(m, r.Namespace)
+			obj, err := decodeCached(m, r.Namespace)
 			if err != nil {
 				return err
 			}

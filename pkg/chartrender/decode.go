@@ -1,0 +1,146 @@
+package chartrender
+
+import (
+	"encoding/json"
+	"hash/maphash"
+	"sort"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/releaseutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+)
+
+// TypedKinds are the kinds decoded into typed k8s.io/api objects: the ones the checks read (RBAC,
+// ServiceAccounts, ConfigMaps, Namespaces and the pod-bearing workloads). Every other document is
+// identified only — a *metav1.PartialObjectMetadata with its kind, apiVersion and metadata — which
+// is all a check reads of it (key, namespace, labels, annotations).
+var TypedKinds = map[string]bool{
+	"Role": true, "ClusterRole": true, "RoleBinding": true, "ClusterRoleBinding": true,
+	"ServiceAccount": true, "ConfigMap": true, "Namespace": true,
+	"Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true,
+	"Job": true, "CronJob": true,
+}
+
+// contentCache maps a content (a document, a rendered file) to what was computed from it, so
+// content rendered identically by many combinations is processed once. A content is kept only the
+// second time it is put (the first time only its hash is noted): what one combination renders and
+// no other does (its RBAC, its workloads) never fills it, so memory stays flat in the number of
+// combinations. It is bounded by the bytes of content it holds: when full it is emptied.
+type contentCache[V any] struct {
+	mu    sync.Mutex
+	m     map[uint64][]contentEntry[V]
+	seen  map[uint64]struct{}
+	bytes int
+}
+
+const maxSeenHashes = 1 << 16
+
+type contentEntry[V any] struct {
+	key string
+	v   V
+}
+
+// maxCacheBytes bounds each cache: what a combination renders differently from every other one
+// (its RBAC, its workloads) fills it, so it must stay small beside a process's working set.
+const maxCacheBytes = 12 << 20
+
+var cacheSeed = maphash.MakeSeed()
+
+func (c *contentCache[V]) get(key string) (V, bool) {
+	h := maphash.String(cacheSeed, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.m[h] {
+		if e.key == key {
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *contentCache[V]) put(key string, v V) {
+	h := maphash.String(cacheSeed, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.seen[h]; !ok {
+		if c.seen == nil || len(c.seen) >= maxSeenHashes {
+			c.seen = map[uint64]struct{}{}
+		}
+		c.seen[h] = struct{}{}
+		return
+	}
+	if c.m == nil || c.bytes+len(key) > maxCacheBytes {
+		c.m, c.bytes = map[uint64][]contentEntry[V]{}, 0
+	}
+	c.m[h] = append(c.m[h], contentEntry[V]{key, v})
+	c.bytes += len(key)
+}
+
+// docCache keeps decoded documents by release namespace and content; each caller gets a deep copy.
+var docCache contentCache[runtime.Object]
+
+// decodeCached is decodeManifest for the kinds in TypedKinds and an identification for the others,
+// through docCache.
+func decodeCached(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
+	key := namespace + "\x00" + m.Content
+	if obj, ok := docCache.get(key); ok {
+		return obj.DeepCopyObject(), nil
+	}
+	obj, err := decodeLean(m, namespace)
+	if err != nil {
+		return nil, err
+	}
+	docCache.put(key, obj)
+	return obj.DeepCopyObject(), nil
+}
+
+func decodeLean(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
+	js, err := yaml.YAMLToJSON([]byte(m.Content))
+	if err != nil {
+		return decodeManifest(m, namespace) // its error, worded as before
+	}
+	var tm metav1.TypeMeta
+	if err := json.Unmarshal(js, &tm); err != nil || tm.Kind == "" || tm.APIVersion == "" || TypedKinds[tm.Kind] {
+		return decodeManifest(m, namespace)
+	}
+	p := &metav1.PartialObjectMetadata{}
+	if err := json.Unmarshal(js, p); err != nil {
+		return decodeManifest(m, namespace)
+	}
+	if p.Namespace == "" && !IsClusterScoped(p) {
+		p.Namespace = namespace
+	}
+	return p, nil
+}
+
+// splitCache keeps releaseutil.SplitManifests' result (documents in Helm's order) by file content:
+// its regular expression costs tens of milliseconds on a file of megabytes (CRDs), and such files
+// render identically in every combination.
+var splitCache contentCache[[]string]
+
+// splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
+func splitDocuments(content string) []string {
+	if docs, ok := splitCache.get(content); ok {
+		return docs
+	}
+	docs := splitSorted(content)
+	splitCache.put(content, docs)
+	return docs
+}
+
+func splitSorted(content string) []string {
+	split := releaseutil.SplitManifests(content)
+	keys := make([]string, 0, len(split))
+	for k := range split {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	docs := make([]string, len(keys))
+	for i, k := range keys {
+		docs[i] = split[k]
+	}
+	return docs
+}

@@ -1,0 +1,517 @@
+package chartrender
+
+// This file executes a chart's templates the way helm.sh/helm/v3/pkg/engine (v3.22) does for
+// `helm template` (Engine{} with no cluster: Strict off, LintMode off, no client, DNS off), but parses
+// the template set once and executes it per rendering on a cheap Clone. The per-render pieces that
+// Helm keeps unexported (the function map, include/tpl/required/fail, the values scoping of
+// recAllTpls, the parse order of sortTemplates, the error cleanup) are reproduced from Helm's
+// engine.go and funcs.go (Apache-2.0, The Helm Authors); TestEngineMatchesHelm and the differential
+// test in tests/ render with both and require identical output.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+	"unsafe"
+
+	"github.com/BurntSushi/toml"
+	"github.com/Masterminds/sprig/v3"
+	"github.com/gobwas/glob"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"sigs.k8s.io/yaml"
+	goYaml "sigs.k8s.io/yaml/goyaml.v3"
+)
+
+// Engine selects how templates are executed.
+type Engine int
+
+const (
+	// EngineParseOnce (the default) parses a chart's template set once and executes it per
+	// rendering with Helm's function map and semantics.
+	EngineParseOnce Engine = iota
+	// EngineHelm calls Helm's engine.Render on every rendering: exact Helm, every template
+	// re-parsed each time.
+	EngineHelm
+)
+
+// renderable is one template file with the values it executes with (engine.renderable).
+type renderable struct {
+	data     []byte
+	vals     chartutil.Values
+	basePath string
+}
+
+// helmFiles is engine.files: the chart's non-template files as .Files sees them.
+type helmFiles map[string][]byte
+
+func newHelmFiles(from []*chart.File) helmFiles {
+	f := make(helmFiles, len(from))
+	for _, x := range from {
+		f[x.Name] = x.Data
+	}
+	return f
+}
+
+// GetBytes is engine.files.GetBytes.
+func (f helmFiles) GetBytes(name string) []byte {
+	if v, ok := f[name]; ok {
+		return v
+	}
+	return []byte{}
+}
+
+// Get is engine.files.Get.
+func (f helmFiles) Get(name string) string { return string(f.GetBytes(name)) }
+
+// Glob is engine.files.Glob.
+func (f helmFiles) Glob(pattern string) helmFiles {
+	g, err := glob.Compile(pattern, '/')
+	if err != nil {
+		g, _ = glob.Compile("**")
+	}
+	nf := newHelmFiles(nil)
+	for name, contents := range f {
+		if g.Match(name) {
+			nf[name] = contents
+		}
+	}
+	return nf
+}
+
+// AsConfig is engine.files.AsConfig.
+func (f helmFiles) AsConfig() string {
+	if f == nil {
+		return ""
+	}
+	m := make(map[string]string)
+	for k, v := range f {
+		m[path.Base(k)] = string(v)
+	}
+	return toYAML(m)
+}
+
+// AsSecrets is engine.files.AsSecrets.
+func (f helmFiles) AsSecrets() string {
+	if f == nil {
+		return ""
+	}
+	m := make(map[string]string)
+	for k, v := range f {
+		m[path.Base(k)] = base64.StdEncoding.EncodeToString(v)
+	}
+	return toYAML(m)
+}
+
+// Lines is engine.files.Lines.
+func (f helmFiles) Lines(path string) []string {
+	if f == nil || len(f[path]) == 0 {
+		return []string{}
+	}
+	s := string(f[path])
+	if s[len(s)-1] == '\n' {
+		s = s[:len(s)-1]
+	}
+	return strings.Split(s, "\n")
+}
+
+// allTemplates is engine.allTemplates: every template of c and its enabled dependencies, each with
+// its scoped values.
+func allTemplates(c *chart.Chart, vals chartutil.Values) map[string]renderable {
+	templates := make(map[string]renderable)
+	recAllTpls(c, templates, vals)
+	return templates
+}
+
+func recAllTpls(c *chart.Chart, templates map[string]renderable, vals chartutil.Values) map[string]interface{} {
+	subCharts := make(map[string]interface{})
+	chartMetaData := struct {
+		chart.Metadata
+		IsRoot bool
+	}{*c.Metadata, c.IsRoot()}
+	next := map[string]interface{}{
+		"Chart":        chartMetaData,
+		"Files":        newHelmFiles(c.Files),
+		"Release":      vals["Release"],
+		"Capabilities": vals["Capabilities"],
+		"Values":       make(chartutil.Values),
+		"Subcharts":    subCharts,
+	}
+	if c.IsRoot() {
+		next["Values"] = vals["Values"]
+	} else if vs, err := vals.Table("Values." + c.Name()); err == nil {
+		next["Values"] = vs
+	}
+	for _, child := range c.Dependencies() {
+		subCharts[child.Name()] = recAllTpls(child, templates, next)
+	}
+	newParentID := c.ChartFullPath()
+	for _, t := range c.Templates {
+		if t == nil {
+			continue
+		}
+		if strings.EqualFold(c.Metadata.Type, "library") && !strings.HasPrefix(filepath.Base(t.Name), "_") {
+			continue
+		}
+		templates[path.Join(newParentID, t.Name)] = renderable{
+			data:     t.Data,
+			vals:     next,
+			basePath: path.Join(newParentID, "templates"),
+		}
+	}
+	return next
+}
+
+// sortTemplates is engine.sortTemplates: the parse order (deeper paths first, so a chart's own
+// definitions win over its dependencies').
+func sortTemplates(tpls map[string]renderable) []string {
+	keys := make([]string, 0, len(tpls))
+	for k := range tpls {
+		keys = append(keys, k)
+	}
+	sort.Sort(sort.Reverse(byPathLen(keys)))
+	return keys
+}
+
+type byPathLen []string
+
+func (p byPathLen) Len() int      { return len(p) }
+func (p byPathLen) Swap(i, j int) { p[j], p[i] = p[i], p[j] }
+func (p byPathLen) Less(i, j int) bool {
+	a, b := p[i], p[j]
+	ca, cb := strings.Count(a, "/"), strings.Count(b, "/")
+	if ca == cb {
+		return strings.Compare(a, b) == -1
+	}
+	return ca < cb
+}
+
+// parsedSet is one template set parsed once: a root template ("gotpl") holding every file.
+type parsedSet struct {
+	// sources holds every template's Data, so no slice whose address is part of the cache key can
+	// be freed and its address reused by another template while the entry lives.
+	sources  [][]byte
+	root     *template.Template
+	keys     []string // parse order
+	parseErr error
+}
+
+// setCache holds parsed template sets keyed by file names and the identity of their sources, so a
+// template whose Data is replaced is parsed again. It is bounded: when full, it is emptied.
+var setCache = struct {
+	sync.Mutex
+	m map[string]*parsedSet
+}{m: map[string]*parsedSet{}}
+
+const maxCachedSets = 32
+
+func setKey(tpls map[string]renderable, keys []string, crypto string) string {
+	var b strings.Builder
+	b.WriteString(crypto)
+	for _, k := range keys {
+		d := tpls[k].data
+		var p uintptr
+		if len(d) > 0 {
+			p = uintptr(unsafe.Pointer(unsafe.SliceData(d)))
+		}
+		fmt.Fprintf(&b, "\x00%s\x00%x\x00%d", k, p, len(d))
+	}
+	return b.String()
+}
+
+func parsedFor(tpls map[string]renderable, keys []string, realCrypto bool) *parsedSet {
+	mode := "pool"
+	if realCrypto {
+		mode = "real"
+	}
+	key := setKey(tpls, keys, mode)
+	setCache.Lock()
+	if s, ok := setCache.m[key]; ok {
+		setCache.Unlock()
+		return s
+	}
+	setCache.Unlock()
+	s := &parsedSet{keys: keys}
+	for _, k := range keys {
+		s.sources = append(s.sources, tpls[k].data)
+	}
+	t := template.New("gotpl")
+	t.Option("missingkey=zero")
+	t.Funcs(baseFuncMap(realCrypto))
+	for _, filename := range keys {
+		if _, err := t.New(filename).Parse(string(tpls[filename].data)); err != nil {
+			s.parseErr = cleanupParseError(filename, err)
+			break
+		}
+	}
+	s.root = t
+	setCache.Lock()
+	if len(setCache.m) >= maxCachedSets {
+		setCache.m = map[string]*parsedSet{}
+	}
+	setCache.m[key] = s
+	setCache.Unlock()
+	return s
+}
+
+// renderTemplates is engine.Render(c, top) on a parsed-once template set.
+func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (rendered map[string]string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("rendering template failed: %v", r)
+		}
+	}()
+	tpls := allTemplates(c, top)
+	keys := sortTemplates(tpls)
+	set := parsedFor(tpls, keys, realCrypto)
+	if set.parseErr != nil {
+		return map[string]string{}, set.parseErr
+	}
+	t, err := set.root.Clone()
+	if err != nil {
+		return map[string]string{}, err
+	}
+	includedNames := make(map[string]int)
+	t.Funcs(template.FuncMap{
+		"include": includeFun(t, includedNames),
+		"tpl":     tplFun(t, includedNames),
+	})
+	rendered = make(map[string]string, len(keys))
+	var buf strings.Builder
+	for _, filename := range keys {
+		if strings.HasPrefix(path.Base(filename), "_") {
+			continue
+		}
+		vals := tpls[filename].vals
+		vals["Template"] = chartutil.Values{"Name": filename, "BasePath": tpls[filename].basePath}
+		buf.Reset()
+		if err := t.ExecuteTemplate(&buf, filename, vals); err != nil {
+			return map[string]string{}, cleanupExecError(filename, err)
+		}
+		rendered[filename] = strings.ReplaceAll(buf.String(), "<no value>", "")
+	}
+	return rendered, nil
+}
+
+const (
+	warnStartDelim   = "HELM_ERR_START"
+	warnEndDelim     = "HELM_ERR_END"
+	recursionMaxNums = 1000
+)
+
+var warnRegex = regexp.MustCompile(warnStartDelim + `((?s).*)` + warnEndDelim)
+
+func warnWrap(warn string) string { return warnStartDelim + warn + warnEndDelim }
+
+func includeFun(t *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
+	return func(name string, data interface{}) (string, error) {
+		var buf strings.Builder
+		if v, ok := includedNames[name]; ok {
+			if v > recursionMaxNums {
+				return "", fmt.Errorf("rendering template has a nested reference name: %s: %w", name, fmt.Errorf("unable to execute template"))
+			}
+			includedNames[name]++
+		} else {
+			includedNames[name] = 1
+		}
+		err := t.ExecuteTemplate(&buf, name, data)
+		includedNames[name]--
+		return buf.String(), err
+	}
+}
+
+func tplFun(parent *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
+	return func(tpl string, vals interface{}) (string, error) {
+		t, err := parent.Clone()
+		if err != nil {
+			return "", fmt.Errorf("cannot clone template: %w", err)
+		}
+		t.Option("missingkey=zero")
+		t.Funcs(template.FuncMap{
+			"include": includeFun(t, includedNames),
+			"tpl":     tplFun(t, includedNames),
+		})
+		t, err = t.New(parent.Name()).Parse(tpl)
+		if err != nil {
+			return "", fmt.Errorf("cannot parse template %q: %w", tpl, err)
+		}
+		var buf strings.Builder
+		if err := t.Execute(&buf, vals); err != nil {
+			return "", fmt.Errorf("error during tpl function execution for %q: %w", tpl, err)
+		}
+		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
+	}
+}
+
+func cleanupParseError(filename string, err error) error {
+	tokens := strings.Split(err.Error(), ": ")
+	if len(tokens) == 1 {
+		return fmt.Errorf("parse error in (%s): %s", filename, err)
+	}
+	return fmt.Errorf("parse error at (%s): %s", tokens[1], tokens[len(tokens)-1])
+}
+
+func cleanupExecError(filename string, err error) error {
+	if _, isExecError := err.(template.ExecError); !isExecError {
+		return err
+	}
+	tokens := strings.SplitN(err.Error(), ": ", 3)
+	if len(tokens) != 3 {
+		return fmt.Errorf("execution error in (%s): %s", filename, err)
+	}
+	if parts := warnRegex.FindStringSubmatch(tokens[2]); len(parts) >= 2 {
+		return fmt.Errorf("execution error at (%s): %s", tokens[1], parts[1])
+	}
+	return err
+}
+
+// baseFuncMap is engine.funcMap with the per-engine overrides Engine{} applies (required, fail,
+// getHostByName); include and tpl are bound per rendering; sprig's regex functions compile each
+// pattern once (regex.go). Unless realCrypto, the key and
+// certificate generators draw from a per-process pool of keys (crypto.go).
+func baseFuncMap(realCrypto bool) template.FuncMap {
+	f := sprig.TxtFuncMap()
+	delete(f, "env")
+	delete(f, "expandenv")
+	extra := template.FuncMap{
+		"toToml":        toTOML,
+		"fromToml":      fromTOML,
+		"toYaml":        toYAML,
+		"toYamlPretty":  toYAMLPretty,
+		"fromYaml":      fromYAMLCached,
+		"fromYamlArray": fromYAMLArrayCached,
+		"toJson":        toJSON,
+		"fromJson":      fromJSONCached,
+		"fromJsonArray": fromJSONArrayCached,
+		"include":       func(string, interface{}) string { return "not implemented" },
+		"tpl":           func(string, interface{}) interface{} { return "not implemented" },
+		"lookup": func(string, string, string, string) (map[string]interface{}, error) {
+			return map[string]interface{}{}, nil
+		},
+		"required": func(warn string, val interface{}) (interface{}, error) {
+			if val == nil {
+				return val, fmt.Errorf("%s", warnWrap(warn))
+			} else if _, ok := val.(string); ok && val == "" {
+				return val, fmt.Errorf("%s", warnWrap(warn))
+			}
+			return val, nil
+		},
+		"fail":          func(msg string) (string, error) { return "", fmt.Errorf("%s", warnWrap(msg)) },
+		"getHostByName": func(_ string) string { return "" },
+	}
+	for k, v := range extra {
+		f[k] = v
+	}
+	cachedRegexFuncs(f)
+	if !realCrypto {
+		pooledCrypto(f)
+	}
+	return f
+}
+
+func toYAML(v interface{}) string {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(data), "\n")
+}
+
+func toYAMLPretty(v interface{}) string {
+	var data bytes.Buffer
+	encoder := goYaml.NewEncoder(&data)
+	encoder.SetIndent(2)
+	if err := encoder.Encode(v); err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(data.String(), "\n")
+}
+
+// parsedValues caches what fromYaml, fromYamlArray, fromJson and fromJsonArray parsed, by function
+// and input; every call gets a deep copy, so a template changing its result changes no other's.
+var parsedValues contentCache[interface{}]
+
+func cachedParse[T map[string]interface{} | []interface{}](fn string, str string, parse func(string) T) T {
+	key := fn + "\x00" + str
+	if v, ok := parsedValues.get(key); ok {
+		return deepCopyValue(v).(T)
+	}
+	v := parse(str)
+	parsedValues.put(key, deepCopyValue(v))
+	return v
+}
+
+func fromYAMLCached(str string) map[string]interface{} { return cachedParse("fromYaml", str, fromYAML) }
+func fromYAMLArrayCached(str string) []interface{} {
+	return cachedParse("fromYamlArray", str, fromYAMLArray)
+}
+func fromJSONCached(str string) map[string]interface{} { return cachedParse("fromJson", str, fromJSON) }
+func fromJSONArrayCached(str string) []interface{} {
+	return cachedParse("fromJsonArray", str, fromJSONArray)
+}
+
+func fromYAML(str string) map[string]interface{} {
+	m := map[string]interface{}{}
+	if err := yaml.Unmarshal([]byte(str), &m); err != nil {
+		m["Error"] = err.Error()
+	}
+	return m
+}
+
+func fromYAMLArray(str string) []interface{} {
+	a := []interface{}{}
+	if err := yaml.Unmarshal([]byte(str), &a); err != nil {
+		a = []interface{}{err.Error()}
+	}
+	return a
+}
+
+func toTOML(v interface{}) string {
+	b := bytes.NewBuffer(nil)
+	if err := toml.NewEncoder(b).Encode(v); err != nil {
+		return err.Error()
+	}
+	return b.String()
+}
+
+func fromTOML(str string) map[string]interface{} {
+	m := make(map[string]interface{})
+	if err := toml.Unmarshal([]byte(str), &m); err != nil {
+		m["Error"] = err.Error()
+	}
+	return m
+}
+
+func toJSON(v interface{}) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
+func fromJSON(str string) map[string]interface{} {
+	m := make(map[string]interface{})
+	if err := json.Unmarshal([]byte(str), &m); err != nil {
+		m["Error"] = err.Error()
+	}
+	return m
+}
+
+func fromJSONArray(str string) []interface{} {
+	a := []interface{}{}
+	if err := json.Unmarshal([]byte(str), &a); err != nil {
+		a = []interface{}{err.Error()}
+	}
+	return a
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
