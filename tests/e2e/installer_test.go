@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -38,11 +39,28 @@ const installersNS = "installers"
 type installerCase struct {
 	chart, spec string
 	account     rbaccheck.ServiceAccountRef
+	// minimal are the settings (as combination names write them) that TestInstallerRBACIsMinimal installs
+	// instead of the first value of their axis, so the pattern the chart exists for (Roles in other
+	// namespaces, per-job accounts and CronJobs) is among the rules removed one by one.
+	minimal []string
 }
 
 var installerCases = []installerCase{
-	{"operator", "operator.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "operator-installer"}},
-	{"registry-server", "registry-server.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "registry-installer"}},
+	{"operator", "operator.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "operator-installer"}, nil},
+	{"registry-server", "registry-server.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "registry-installer"}, nil},
+	{"watchlist-operator", "watchlist-operator.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "watchlist-installer"},
+		[]string{"rbac.watchNamespaces=[team-a,team-b]"}},
+	{"tenant-operator", "tenant-operator.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "tenant-installer"},
+		[]string{"values=jobs-two"}},
+	{"kube-api-gateway", "kube-api-gateway.yaml", rbaccheck.ServiceAccountRef{Namespace: installersNS, Name: "gateway-installer"},
+		[]string{"rbac.allowedNamespaces=[team-a,team-b]"}},
+}
+
+// chartOf loads the case's chart (the suite loads only operator and registry-server up front).
+func chartOf(t *testing.T, name string) *chart.Chart {
+	t.Helper()
+	seedChart(t, name)
+	return charts[name]
 }
 
 // deriveFor renders the chart's full matrix spec (or only the combinations keep accepts) and derives the
@@ -297,7 +315,7 @@ func TestInstallerRBACInstallsUpgradesRollsBackAndUninstalls(t *testing.T) {
 			objs := res.Objects()
 			applyRBAC(t, objs)
 			defer deleteRBAC(objs)
-			ch := charts[c.chart]
+			ch := chartOf(t, c.chart)
 			ih := newInstallerHelm(t, c.account)
 			name, ns := spec.Release.Name, spec.Release.Namespace
 			must(ensureNamespace(ns), ns)
@@ -346,25 +364,35 @@ func TestInstallerRBACInstallsUpgradesRollsBackAndUninstalls(t *testing.T) {
 func TestInstallerRBACIsMinimal(t *testing.T) {
 	for _, c := range installerCases {
 		t.Run(c.chart, func(t *testing.T) {
-			var spec0 *matrix.Spec
-			isDefault := func(co matrix.Combination) bool {
-				for _, s := range co.Settings {
-					if !strings.HasSuffix(s, "=false") && !strings.HasSuffix(s, "=[]") && !strings.HasSuffix(s, `=""`) && !strings.HasPrefix(s, "namespace=") {
-						return false
-					}
-				}
-				return co.Namespace == spec0.Release.Namespace
-			}
 			s, err := matrix.LoadSpec(filepath.Join(repoRoot(), "tests", "matrix", c.spec))
 			if err != nil {
 				t.Fatal(err)
 			}
-			spec0 = s
+			all, err := matrix.Expand(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every axis at its first value (the chart's defaults in these specs), except the case's
+			// minimal settings, at the spec's release namespace.
+			first := all[0].Settings
+			isDefault := func(co matrix.Combination) bool {
+				for i, set := range co.Settings {
+					if set != first[i] && !slices.Contains(c.minimal, set) {
+						return false
+					}
+				}
+				for _, m := range c.minimal {
+					if !slices.Contains(co.Settings, m) {
+						return false
+					}
+				}
+				return co.Namespace == s.Release.Namespace
+			}
 			res, spec, combos := deriveFor(t, c, installer.GrantEscalate, isDefault)
 			if len(combos) != 1 {
 				t.Fatalf("want the default combination only, got %d", len(combos))
 			}
-			ch := charts[c.chart]
+			ch := chartOf(t, c.chart)
 			ih := newInstallerHelm(t, c.account)
 			name, ns, vals := spec.Release.Name, spec.Release.Namespace, combos[0].Values
 			defer restoreCRDs(t, ch)
@@ -414,7 +442,7 @@ func TestInstallerRBACIsMinimal(t *testing.T) {
 			deleteRBAC(res.Objects())
 			cleanRelease(t, ch, name, ns)
 			sort.Strings(lines)
-			t.Logf("%s: %d rules, each needed by a step:\n%s", c.chart, res.RuleCount(), strings.Join(lines, "\n"))
+			t.Logf("%s (%s): %d rules, each needed by a step:\n%s", c.chart, combos[0].Name(), res.RuleCount(), strings.Join(lines, "\n"))
 		})
 	}
 }
@@ -439,12 +467,13 @@ func describeRule(r rbacv1.PolicyRule) string {
 	return s
 }
 
-// TestInstallerCannotTouchAnotherChartsRelease installs the other chart as admin into the same release
-// namespace, then asks the server, as the installer, whether it may update, patch or delete each of that
+// TestInstallerCannotTouchAnotherChartsRelease installs another chart (registry-server; operator for the
+// registry-server installer) as admin into the same release namespace, then asks the server, as the installer, whether it may update, patch or delete each of that
 // release's objects, and tries to upgrade it with Helm (which must fail). The server's answers must match
 // the offline grant. In bind mode every answer must be no. In escalate mode the installer holds what the
 // chart's own ClusterRoles grant everywhere (the operator's: Deployments, ServiceAccounts, ConfigMaps,
-// Services, Roles, RoleBindings; the registry server's: ConfigMaps), so only those copied rules may
+// Services, Roles, RoleBindings; the registry server's: ConfigMaps; the watchlist and tenant operators':
+// Deployments, Services, ConfigMaps, the tenant operator's also Secrets), so only those copied rules may
 // allow it: the rules derived for the chart's own objects must allow nothing of the other release.
 func TestInstallerCannotTouchAnotherChartsRelease(t *testing.T) {
 	for _, c := range installerCases {
@@ -460,6 +489,7 @@ func TestInstallerCannotTouchAnotherChartsRelease(t *testing.T) {
 				}
 				ns := spec.Release.Namespace
 				must(ensureNamespace(ns), ns)
+				chartOf(t, other)
 				helm.install(t, charts[other], "other", ns, nil)
 				defer helm.uninstall(t, "other", ns)
 				in, err := chartrender.Render(charts[other], chartrender.Options{ReleaseName: "other", Namespace: ns})
