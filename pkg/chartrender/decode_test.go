@@ -11,11 +11,12 @@ import (
 
 func TestIdenticalDocumentsAreDecodedOnceAndNeverShared(t *testing.T) {
 	m := releaseutil.Manifest{Name: "x/templates/r.yaml", Content: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n"}
-	a, err := decodeCached(m, "ns-a")
+	first, err := decodeCached(m, "ns-a")
 	require.NoError(t, err)
+	require.Len(t, RolesOf([]runtime.Object{first}), 1)
 	_, cached := docCache.get("ns-a\x00" + m.Content)
 	require.False(t, cached, "a document seen once is not kept: it may be this combination's alone")
-	a, err = decodeCached(m, "ns-a")
+	a, err := decodeCached(m, "ns-a")
 	require.NoError(t, err)
 	_, cached = docCache.get("ns-a\x00" + m.Content)
 	require.True(t, cached, "the decoded document is kept for the next combination")
