@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -17,20 +16,9 @@ import (
 // spec, when given) and evaluates it, by combination name.
 func evaluateFixture(t *testing.T, name string, edit func(*matrix.Spec)) map[string]matrix.Report {
 	t.Helper()
-	spec, err := matrix.LoadSpec(filepath.Join("fixtures", name, "matrix.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, ch, combos := loadSpecChart(t, filepath.Join("fixtures", name, "matrix.yaml"))
 	if edit != nil {
-		edit(spec)
-	}
-	ch, err := chartrender.Load(spec.ChartPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	combos, err := matrix.Expand(spec)
-	if err != nil {
-		t.Fatal(err)
+		edit(spec) // the checks only: the combinations are the spec's as written
 	}
 	out := map[string]matrix.Report{"chart templates": {Violations: spec.Checks.EvaluateChart(ch)}}
 	for _, o := range matrix.Render(context.Background(), ch, combos, 0) {
@@ -160,14 +148,7 @@ func TestBuiltinAndExternalRolesAndAccountsAreKnown(t *testing.T) {
 // Our charts (and the library they include) have no template-level finding either.
 func TestOurChartsTemplatesHaveNoFinding(t *testing.T) {
 	for _, path := range specs {
-		spec, err := matrix.LoadSpec(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch, err := chartrender.Load(spec.ChartPath())
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec, ch, _ := loadSpecChart(t, path)
 		if vs := spec.Checks.EvaluateChart(ch); len(vs) > 0 {
 			t.Errorf("%s:\n%s", path, lines(vs))
 		}
