@@ -69,8 +69,12 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- if eq $item "*" -}}
 {{- fail (printf "workload-rbac: %s.%s contains the wildcard \"*\": list each one explicitly (least privilege)" $where $field) -}}
-{{- else if contains "*" $item -}}
+{{- else if and (eq $field "resources") (hasSuffix "/*" $item) (not (hasPrefix "*" $item)) -}}
+{{- fail (printf "workload-rbac: %s.%s[%d] %q matches no request: Kubernetes has no per-resource subresource wildcard; list the subresources the workload needs by name, e.g. %s/status" $where $field $j $item (trimSuffix "/*" $item)) -}}
+{{- else if or (and (eq $field "resources") (hasPrefix "*/" $item)) (and (eq $field "nonResourceURLs") (hasSuffix "*" $item)) -}}
 {{- fail (printf "workload-rbac: %s.%s[%d] %q hides the wildcard \"*\": list each one explicitly (least privilege)" $where $field $j $item) -}}
+{{- else if contains "*" $item -}}
+{{- fail (printf "workload-rbac: %s.%s[%d] %q is not a pattern: Kubernetes compares %s literally, so it grants nothing but that exact string: list each one explicitly" $where $field $j $item $field) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
