@@ -62,7 +62,9 @@ var fixtureFindings = map[string]map[string][]string{
 		`error [noop-rule] Role apps/app rules[0] {"verbs":["get","create"],"apiGroups":[""],"resources":["configmaps"],"resourceNames":["app-config"]} grants less than it says: its create never matches: a create request carries no name to match resourceNames`,
 		`error [noop-rule] Role apps/app rules[1] {"verbs":["get","list"],"apiGroups":[""],"resources":["secrets"],"resourceNames":["app-tls"]} grants less than it says: its list matches only requests with fieldSelector metadata.name=<name>: a list of the collection is denied`,
 		`error [noop-rule] Role apps/app rules[2] {"verbs":["get"],"apiGroups":[""],"resources":["nodes"]} grants less than it says: nodes are cluster-scoped, and a Role only grants in its namespace`,
-		`error [noop-rule] Role apps/app rules[4] {"verbs":["get"],"apiGroups":["apps"],"resources":["deployments/*"]} grants less than it says: "deployments/*" matches no request: Kubernetes has no per-resource subresource wildcard, so list the subresources (e.g. deployments/status)`}},
+		`error [noop-rule] Role apps/app rules[4] {"verbs":["get"],"apiGroups":["apps"],"resources":["deployments/*"]} grants less than it says: "deployments/*" matches no request: Kubernetes has no per-resource subresource wildcard, so list the subresources (e.g. deployments/status)`,
+		`error [noop-rule] Role apps/app rules[5] {"verbs":["get","impersonate"],"apiGroups":[""],"resources":["configmaps"]} grants less than it says: the verb "impersonate" grants nothing on configmaps: Kubernetes checks it only on users, groups and serviceaccounts (core) and uids and userextras/<key> (authentication.k8s.io); remove it`,
+		`error [noop-rule] Role apps/app rules[6] {"verbs":["get"],"apiGroups":[""],"resources":["configmaps"],"resourceNames":["app-*"]} grants less than it says: "app-*" is not a pattern: Kubernetes compares resourceNames literally, so it grants nothing but that exact string`}},
 }
 
 func TestEachFixtureFailsWithItsExactFinding(t *testing.T) {

@@ -49,6 +49,10 @@ func TestLibraryRefusesWithTheRuleAndTheFix(t *testing.T) {
 	}{
 		{"unpinned secrets without an exception", vals{"rules": []interface{}{secretsRead}},
 			"rules[0] grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason"},
+		{"an unpinned Secret write allowed as a read only", vals{"rules": []interface{}{rule(strs(""), strs("secrets"), strs("get", "patch"), vals{"allow": strs("secrets-read"), "reason": "x"})}},
+			`rules[0] grants "patch" on every Secret: pin the Secrets it changes with resourceNames (create cannot be pinned: drop it), or make it an audited exception with allow: [secrets-write] and a reason`},
+		{"an unpinned Secret read allowed as a write only", vals{"rules": []interface{}{rule(strs(""), strs("secrets"), strs("get", "create"), vals{"allow": strs("secrets-write"), "reason": "x"})}},
+			"rules[0] grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason"},
 		{"an exception without a reason", vals{"rules": []interface{}{rule(strs(""), strs("secrets"), strs("get"), vals{"allow": strs("secrets-read")})}},
 			"rules[0].allow overrides secrets-read without a reason: add reason:"},
 		{"a reason without an exception", vals{"rules": []interface{}{rule(strs(""), strs("secrets"), strs("get"), vals{"reason": "x"})}},

@@ -10,8 +10,8 @@ func extraChecks() []Check {
 			"create a dedicated ServiceAccount, bind the role to it and set serviceAccountName in the pods that need it", checkDefaultServiceAccount},
 		{"rejected-rule", "a rule the API server rejects: no verbs, no resources, no apiGroups, nonResourceURLs in a Role or mixed with resources", Error,
 			"fix the rule: give verbs, apiGroups ([\"\"] for the core group) and resources, and put nonResourceURLs in a separate ClusterRole rule", checkRejectedRules},
-		{"noop-rule", "a rule that grants nothing: resourceNames with create/deletecollection (or list/watch), a Role naming cluster-scoped resources, or a `resource/*` entry (Kubernetes has no such wildcard)", Error,
-			"drop resourceNames for create, deletecollection, list and watch (give those verbs in a rule without names), grant cluster-scoped resources with a ClusterRole and ClusterRoleBinding, and list subresources by name (deployments/status) or as \"*/status\"", checkNoopRules},
+		{"noop-rule", "a rule that grants nothing: resourceNames with create/deletecollection (or list/watch), a Role naming cluster-scoped resources, a `resource/*` entry (Kubernetes has no such wildcard), a \"*\" inside an entry Kubernetes compares literally (`app-*`), an empty entry, or escalate/bind/impersonate on resources where Kubernetes never checks them", Error,
+			"drop resourceNames for create, deletecollection, list and watch (give those verbs in a rule without names), grant cluster-scoped resources with a ClusterRole and ClusterRoleBinding, and list subresources by name (deployments/status) or as \"*/status\", write names in full, and drop escalate/bind/impersonate", checkNoopRules},
 		{"duplicate-object", "two rendered objects with the same kind, namespace and name", Error,
 			"render each object once: guard one copy with the opposite condition, or give them distinct names", checkDuplicates},
 	}

@@ -14,6 +14,9 @@ type risky struct {
 	what     string
 	fix      string
 	requests []Request
+	// anyName: the rule is risky whatever resourceNames it is pinned to (a pinned write on a
+	// ClusterRole still rewrites what its holders are granted).
+	anyName bool
 }
 
 func req(verbs, group, resource, sub string) []Request {
@@ -36,26 +39,25 @@ const writes = "create,update,patch,delete,deletecollection"
 
 var riskyGrants = []risky{
 	{"secrets-read", Error, "reads every Secret in its scope", "pin the Secrets it needs with resourceNames (get only), or drop the rule",
-		req("get,list,watch", "", "secrets", "")},
+		req("get,list,watch", "", "secrets", ""), false},
 	{"workload-create", Warning, "creates pods or workloads, so it can run any image as any account in its scope", "drop the rule, or annotate the role workload-rbac.io/allow: workload-create when creating workloads is the program's job",
 		concat(req("create", "", "pods", ""), req("create", "apps", "deployments", ""), req("create", "apps", "statefulsets", ""), req("create", "apps", "daemonsets", ""),
-			req("create", "apps", "replicasets", ""), req("create", "batch", "jobs", ""), req("create", "batch", "cronjobs", ""))},
-	{"escalate-bind-impersonate", Error, "can gain permissions it was not given (escalate, bind or impersonate)", "remove the escalate, bind and impersonate verbs",
-		concat(req("escalate,bind", rbacv1.GroupName, "roles", ""), req("escalate,bind", rbacv1.GroupName, "clusterroles", ""),
-			req("impersonate", "", "users", ""), req("impersonate", "", "groups", ""), req("impersonate", "", "serviceaccounts", ""))},
+			req("create", "apps", "replicasets", ""), req("create", "batch", "jobs", ""), req("create", "batch", "cronjobs", "")), false},
 	{"pod-exec", Error, "can exec into, attach to or port-forward pods", "drop pods/exec, pods/attach and pods/portforward",
-		concat(req("create,get", "", "pods", "exec"), req("create,get", "", "pods", "attach"), req("create,get", "", "pods", "portforward"))},
-	{"nodes-proxy", Error, "can reach kubelets through nodes/proxy", "drop nodes/proxy", req("get,create,update,patch,delete", "", "nodes", "proxy")},
-	{"serviceaccount-token", Error, "can mint tokens for ServiceAccounts", "drop create on serviceaccounts/token", req("create", "", "serviceaccounts", "token")},
+		concat(req("create,get", "", "pods", "exec"), req("create,get", "", "pods", "attach"), req("create,get", "", "pods", "portforward")), false},
+	{"nodes-proxy", Error, "can reach kubelets through nodes/proxy", "drop nodes/proxy", req("get,create,update,patch,delete", "", "nodes", "proxy"), false},
+	{"serviceaccount-token", Error, "can mint tokens for ServiceAccounts", "drop create on serviceaccounts/token", req("create", "", "serviceaccounts", "token"), false},
 	{"webhook-write", Error, "can register admission webhooks that see or change every object", "provision webhook configurations at install time",
-		concat(req(writes, "admissionregistration.k8s.io", "validatingwebhookconfigurations", ""), req(writes, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", ""))},
-	{"ephemeral-containers", Error, "can add ephemeral containers to running pods", "drop pods/ephemeralcontainers", req("update,patch", "", "pods", "ephemeralcontainers")},
+		concat(req(writes, "admissionregistration.k8s.io", "validatingwebhookconfigurations", ""), req(writes, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "")), false},
+	{"ephemeral-containers", Error, "can add ephemeral containers to running pods", "drop pods/ephemeralcontainers", req("update,patch", "", "pods", "ephemeralcontainers"), false},
 	{"persistentvolumes-write", Warning, "can create or change PersistentVolumes (host paths, other tenants' data)", "let a provisioner create volumes; drop the rule",
-		req(writes, "", "persistentvolumes", "")},
+		req(writes, "", "persistentvolumes", ""), false},
 	{"csr-approval", Error, "can approve certificate signing requests", "drop certificatesigningrequests/approval and signers approve",
-		concat(req("update,patch", "certificates.k8s.io", "certificatesigningrequests", "approval"), req("approve", "certificates.k8s.io", "signers", ""))},
-	{"rbac-write-cluster", Error, "can write ClusterRoles or ClusterRoleBindings", "provision cluster-wide RBAC at install time; grant roles/rolebindings only",
-		concat(req(writes, rbacv1.GroupName, "clusterroles", ""), req(writes, rbacv1.GroupName, "clusterrolebindings", ""))},
+		concat(req("update,patch", "certificates.k8s.io", "certificatesigningrequests", "approval"), req("approve", "certificates.k8s.io", "signers", "")), false},
+	{"rbac-write-cluster", Error, "can write ClusterRoles or ClusterRoleBindings, even ones pinned by name", "provision cluster-wide RBAC at install time; grant roles/rolebindings only",
+		concat(req(writes, rbacv1.GroupName, "clusterroles", ""), req(writes, rbacv1.GroupName, "clusterrolebindings", "")), true},
+	{"secrets-write", Error, "writes every Secret in its scope", "pin the Secrets it changes with resourceNames (update, patch, delete; create cannot be pinned), or annotate the role workload-rbac.io/allow: secrets-write with a reason",
+		req(writes, "", "secrets", ""), false},
 }
 
 // ruleSet is a named list of rules to inspect: a rendered role or a runtime grant.
@@ -88,12 +90,17 @@ func riskyChecks() []Check {
 		{"cluster-admin-binding", "a binding to the cluster-admin ClusterRole", Warning,
 			"bind a role with the rules the workload needs", checkClusterAdmin},
 	}
+	checks = append(checks, Check{"escalate-bind-impersonate", "a role that can gain permissions it was not given (escalate or bind on roles, impersonate on users, groups, serviceaccounts, uids or userextras), even pinned by name", Warning,
+		"remove the escalate, bind and impersonate verbs", checkEscalation})
 	for _, r := range riskyGrants {
 		r := r
 		checks = append(checks, Check{r.id, "a role that " + r.what, Warning, r.fix, func(m *Model) []Finding {
 			var out []Finding
 			for _, rs := range m.ruleSets() {
 				rules := withoutWildcards(rs.rules)
+				if r.anyName {
+					rules = withoutNames(rules)
+				}
 				for _, q := range r.requests {
 					if RulesAllow(rules, q) {
 						out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s %s (it allows %s)", rs.name, r.what, requestString(q))})
@@ -107,6 +114,66 @@ func riskyChecks() []Check {
 	return checks
 }
 
+// withoutNames drops resourceNames, so a rule pinned by name matches the unnamed requests of risky.
+func withoutNames(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	out := make([]rbacv1.PolicyRule, len(rules))
+	for i, r := range rules {
+		r.ResourceNames = nil
+		out[i] = r
+	}
+	return out
+}
+
+// checkEscalation reports each role with escalate or bind on roles, or impersonate on an identity,
+// pinned by name or not: a pinned bind still binds that role, a pinned impersonate still acts as that
+// user. The same verbs on other resources grant nothing (noop-rule reports them).
+func checkEscalation(m *Model) []Finding {
+	var out []Finding
+	for _, rs := range m.ruleSets() {
+		for _, rule := range withoutWildcards(rs.rules) {
+			if what := escalationGrant(rule); what != "" {
+				out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s can gain permissions it was not given (it allows %s)", rs.name, what)})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// escalationGrant names the first escalating request a rule allows ("" when none).
+func escalationGrant(rule rbacv1.PolicyRule) string {
+	for _, v := range EscalatingVerbs {
+		if !has(rule.Verbs, v) {
+			continue
+		}
+		for _, g := range rule.APIGroups {
+			for _, res := range rule.Resources {
+				if verbTakesEffect(v, g, res) {
+					return requestString(Request{Verb: v, APIGroup: g, Resource: res})
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// EscalatingVerbs let their holder gain permissions it was not given.
+var EscalatingVerbs = []string{"escalate", "bind", "impersonate"}
+
+// verbTakesEffect reports whether Kubernetes ever checks verb on group/resource: escalate and bind
+// only on roles and clusterroles (the RBAC storage checks them), impersonate only on users, groups and
+// serviceaccounts (core) and uids and userextras/<key> (authentication.k8s.io). Other verbs always do.
+func verbTakesEffect(verb, group, resource string) bool {
+	switch verb {
+	case "escalate", "bind":
+		return group == rbacv1.GroupName && (resource == "roles" || resource == "clusterroles")
+	case "impersonate":
+		return (group == "" && (resource == "users" || resource == "groups" || resource == "serviceaccounts")) ||
+			(group == "authentication.k8s.io" && (resource == "uids" || strings.HasPrefix(resource, "userextras/")))
+	}
+	return true
+}
+
 func withoutWildcards(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 	var out []rbacv1.PolicyRule
 	for _, r := range rules {
@@ -118,7 +185,7 @@ func withoutWildcards(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 }
 
 func wildcardRule(r rbacv1.PolicyRule) bool {
-	return containsStar(r.Verbs) || containsStar(r.APIGroups) || containsStar(r.Resources) || containsStar(r.NonResourceURLs)
+	return containsStar(r.Verbs) || containsStar(r.APIGroups) || containsStar(r.Resources) || wildcardURL(r.NonResourceURLs)
 }
 
 func requestString(q Request) string {
@@ -173,6 +240,16 @@ func quoteGroups(gs []string) []string {
 		out[i] = fmt.Sprintf("%q", g)
 	}
 	return out
+}
+
+// wildcardURL reports a nonResourceURL ending in "*", which matches every URL under its prefix.
+func wildcardURL(urls []string) bool {
+	for _, u := range urls {
+		if strings.HasSuffix(u, "*") {
+			return true
+		}
+	}
+	return false
 }
 
 func containsStar(list []string) bool {

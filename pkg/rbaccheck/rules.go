@@ -125,6 +125,23 @@ func noop(r rbacv1.PolicyRule, namespaced bool) []string {
 			out = append(out, fmt.Sprintf("%q matches no request: Kubernetes has no per-resource subresource wildcard, so list the subresources (e.g. %s/status)", res, base))
 		}
 	}
+	out = append(out, literalStars(r)...)
+	for _, v := range EscalatingVerbs {
+		switch {
+		case !has(r.Verbs, v) || containsStar(r.Verbs):
+		case len(r.NonResourceURLs) > 0:
+			out = append(out, fmt.Sprintf("the verb %q grants nothing on non-resource URLs: Kubernetes checks it only on %s; remove it", v, escalationTargetNames[v]))
+		case len(r.Resources) > 0 && !containsStar(r.APIGroups) && !containsStar(r.Resources) && escalationTargets(r, v) == 0:
+			out = append(out, fmt.Sprintf("the verb %q grants nothing on %s: Kubernetes checks it only on %s; remove it", v, strings.Join(r.Resources, ","), escalationTargetNames[v]))
+		}
+	}
+	if namespaced && has(r.APIGroups, "") && has(r.Resources, "namespaces") {
+		for _, v := range r.Verbs {
+			if v == "list" || v == "watch" || v == "create" || v == "deletecollection" {
+				out = append(out, fmt.Sprintf("its %s on namespaces never matches in a Role: only a request for the Role's own Namespace (get, update, patch, delete) is authorized in a namespace", v))
+			}
+		}
+	}
 	if namespaced {
 		for _, g := range r.APIGroups {
 			for _, res := range r.Resources {
@@ -135,6 +152,51 @@ func noop(r rbacv1.PolicyRule, namespaced bool) []string {
 					}
 					out = append(out, fmt.Sprintf("%s are cluster-scoped, and a Role only grants in its namespace", name))
 				}
+			}
+		}
+	}
+	return out
+}
+
+var escalationTargetNames = map[string]string{
+	"escalate":    "roles and clusterroles (rbac.authorization.k8s.io)",
+	"bind":        "roles and clusterroles (rbac.authorization.k8s.io)",
+	"impersonate": "users, groups and serviceaccounts (core) and uids and userextras/<key> (authentication.k8s.io)",
+}
+
+// escalationTargets counts the group/resource pairs of r on which Kubernetes checks verb.
+func escalationTargets(r rbacv1.PolicyRule, verb string) int {
+	n := 0
+	for _, g := range r.APIGroups {
+		for _, res := range r.Resources {
+			if verbTakesEffect(verb, g, res) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// literalStars reports entries that look like patterns but are compared literally: Kubernetes knows
+// only "*" (verbs, apiGroups, resources, nonResourceURLs), "*/sub" (resources) and a trailing "*"
+// (nonResourceURLs); "app-*" as a resourceName or "deploy*" as a resource grants nothing but that
+// exact string. Empty entries match nothing either ("" is only the core API group).
+func literalStars(r rbacv1.PolicyRule) []string {
+	var out []string
+	for _, f := range []struct {
+		name  string
+		items []string
+	}{{"verbs", r.Verbs}, {"apiGroups", r.APIGroups}, {"resources", r.Resources}, {"resourceNames", r.ResourceNames}, {"nonResourceURLs", r.NonResourceURLs}} {
+		for _, x := range f.items {
+			switch {
+			case x == "" && f.name != "apiGroups":
+				out = append(out, fmt.Sprintf("an empty entry in %s matches no request", f.name))
+			case !strings.Contains(x, "*"), x == "*" && f.name != "resourceNames":
+			case f.name == "resources" && (strings.HasPrefix(x, "*/") || strings.HasSuffix(x, "/*")):
+				// "*/sub" is a wildcard; "x/*" is reported above
+			case f.name == "nonResourceURLs" && strings.HasSuffix(x, "*") && !strings.Contains(strings.TrimSuffix(x, "*"), "*"):
+			default:
+				out = append(out, fmt.Sprintf("%q is not a pattern: Kubernetes compares %s literally, so it grants nothing but that exact string", x, f.name))
 			}
 		}
 	}

@@ -67,7 +67,7 @@ Usage: {{ $rules := include "tenant-operator.rules" (dict "context" $) | fromYam
   apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch, create, update, patch, delete]
-  allow: [secrets-read]
+  allow: [secrets-read, secrets-write]
   {{- if .context.Values.rbac.namespaceScoped }}
   reason: "manages the Secrets of the control planes in its own namespace only (rbac.namespaceScoped)"
   {{- else }}

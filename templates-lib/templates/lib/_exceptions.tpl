@@ -5,7 +5,7 @@ are refused by workload-rbac.validate.rules whatever a rule allows.
 Usage: {{ $ids := include "workload-rbac.exceptions.overridable" (dict) | fromJsonArray }}
 */}}
 {{- define "workload-rbac.exceptions.overridable" -}}
-{{- list "secrets-read" "workload-create" "persistentvolumes-write" | toJson -}}
+{{- list "secrets-read" "secrets-write" "workload-create" "persistentvolumes-write" | toJson -}}
 {{- end -}}
 
 {{/*

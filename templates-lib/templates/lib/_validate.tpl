@@ -112,8 +112,17 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) (not (has "secrets-read" ($r.allow | default list))) -}}
+{{- if and (eq $res "secrets") (has "" ($r.apiGroups | default list)) (not $r.resourceNames) -}}
+{{- range $verb := $r.verbs -}}
+{{- if and (has $verb $writes) (not (has "secrets-write" ($r.allow | default list))) -}}
+{{- fail (printf "workload-rbac: %s grants %q on every Secret: pin the Secrets it changes with resourceNames (create cannot be pinned: drop it), or make it an audited exception with allow: [secrets-write] and a reason" $where $verb) -}}
+{{- end -}}
+{{- end -}}
+{{- $readsToo := false -}}
+{{- range $verb := $r.verbs -}}{{- if not (has $verb $writes) -}}{{- $readsToo = true -}}{{- end -}}{{- end -}}
+{{- if and $readsToo (not (has "secrets-read" ($r.allow | default list))) -}}
 {{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason" $where) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
