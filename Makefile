@@ -47,7 +47,7 @@ generate-golden: ## Refresh the checked-in golden who-can tables and full manife
 	go test ./tests/ -run 'TestMatrix|TestManifestGolden' -update
 
 .PHONY: generate-docs
-generate-docs: ## Regenerate the README values tables and the generated parts of values.schema.json from values.yaml.
+generate-docs: ## Regenerate the README values tables and each values.schema.json from values.yaml (# -- and # @schema) and values.schema.fragments.json.
 	go run ./cmd/values-doc -readme README.md $(CHARTS)
 
 .PHONY: verify
@@ -66,7 +66,7 @@ verify-go: ## Fail on Go files gofmt would change and on any `go mod tidy` diff.
 	@go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy (go mod tidy -diff shows what)" >&2; exit 1; }
 
 .PHONY: verify-docs
-verify-docs: ## Fail when the README values tables (root and per chart) or values.schema.json (descriptions, defaults, rule policy) drifted.
+verify-docs: ## Fail when the README values tables (root and per chart) or values.schema.json (structure, types, descriptions, defaults, rule policy) drifted.
 	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
 
 .PHONY: bench

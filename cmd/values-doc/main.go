@@ -1,8 +1,8 @@
 // Command values-doc regenerates (or, with -check, verifies) what derives from each chart's `# --`
 // commented values.yaml: the values tables of the root README and of the chart's own README.md (what
-// `helm show readme` prints), and the generated parts of its values.schema.json (descriptions, defaults,
-// and the rule policy "$defs" of pkg/valuesdoc). It fails when the schema does not declare a documented
-// key or declares another type.
+// `helm show readme` prints), and its whole values.schema.json (structure, types, descriptions and
+// defaults from values.yaml and its `# @schema` annotations, the chart's cross-field rules from
+// values.schema.fragments.json, and the rule policy "$defs" of pkg/valuesdoc).
 //
 //	go run ./cmd/values-doc -readme README.md charts/operator charts/registry-server
 //	go run ./cmd/values-doc -check -readme README.md charts/operator charts/registry-server
@@ -65,19 +65,8 @@ func run(readmePath string, check bool, charts []string) error {
 			}
 		}
 		schemaPath := filepath.Join(dir, "values.schema.json")
-		gaps, err := valuesdoc.SchemaGaps(schemaPath, rows)
-		if err != nil {
+		if want[schemaPath], err = valuesdoc.BuildSchema(dir); err != nil {
 			return err
-		}
-		if len(gaps) > 0 {
-			return fmt.Errorf("%s does not declare %v: add them to the schema", schemaPath, gaps)
-		}
-		schema, err := os.ReadFile(schemaPath)
-		if err != nil {
-			return err
-		}
-		if want[schemaPath], err = valuesdoc.GenerateSchema(schema, rows); err != nil {
-			return fmt.Errorf("%s: %w", schemaPath, err)
 		}
 	}
 	var drifted []string

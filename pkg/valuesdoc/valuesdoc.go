@@ -1,5 +1,5 @@
-// Package valuesdoc turns a chart's values.yaml, commented in the `# --` dialect, into the values table of
-// a README, and checks that the README and values.schema.json have not drifted from it.
+// Package valuesdoc turns a chart's values.yaml, commented in the `# --` dialect (with `# @schema`
+// keywords), into the values table of a README and the chart's whole values.schema.json.
 //
 // A documented key is one whose head comment starts with "# --"; the comment lines that follow it (until
 // the key) continue the description. Maps without their own comment are walked into; a documented key is
@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -49,10 +48,7 @@ func Parse(path string) ([]Row, error) {
 func walk(m *yaml.Node, prefix string, rows *[]Row) error {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
-		key := k.Value
-		if prefix != "" {
-			key = prefix + "." + k.Value
-		}
+		key := dotted(prefix, k.Value)
 		desc, documented := description(k.HeadComment)
 		if !documented {
 			if v.Kind == yaml.MappingNode && len(v.Content) > 0 {
@@ -86,6 +82,9 @@ func description(head string) (string, bool) {
 	var parts []string
 	for i, l := range lines[start:] {
 		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "#"))
+		if strings.HasPrefix(l, annotation) {
+			continue
+		}
 		if i == 0 {
 			l = strings.TrimSpace(strings.TrimPrefix(l, "--"))
 		}
@@ -156,33 +155,6 @@ func Splice(readme, chart, table string) (string, error) {
 		return "", fmt.Errorf("README has no %s ... %s markers for chart %s", start, end, chart)
 	}
 	return readme[:i+len(start)] + "\n" + table + readme[j:], nil
-}
-
-// SchemaGaps lists documented keys that the chart's values.schema.json does not declare (walking
-// "properties"), so schema and values cannot drift apart silently.
-func SchemaGaps(schemaPath string, rows []Row) ([]string, error) {
-	data, err := os.ReadFile(schemaPath)
-	if err != nil {
-		return nil, err
-	}
-	var schema map[string]interface{}
-	if err := json.Unmarshal(data, &schema); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(schemaPath), err)
-	}
-	var gaps []string
-	for _, r := range rows {
-		node := schema
-		for _, part := range strings.Split(r.Key, ".") {
-			props, _ := node["properties"].(map[string]interface{})
-			next, ok := props[part].(map[string]interface{})
-			if !ok {
-				gaps = append(gaps, r.Key)
-				break
-			}
-			node = next
-		}
-	}
-	return gaps, nil
 }
 
 // mdEscape keeps a description literal in a Markdown table: pipes would split the cell and <name> would
