@@ -26,20 +26,8 @@ type checkRun struct {
 }
 
 // sourcesOf maps each rendered object to the template it came from (the `# Source:` of helm template).
-func sourcesOf(res *chartrender.Result) map[string]string {
-	out := map[string]string{}
-	if res == nil {
-		return out
-	}
-	for i, o := range res.Objects {
-		if i < len(res.Manifests) {
-			out[rbaccheck.Describe(o)] = res.Manifests[i].Name
-		}
-	}
-	return out
-}
+func sourcesOf(res *chartrender.Result) map[string]string { return rbaccheck.SourcesOf(res) }
 
-// template is the template file a violation of report i points to ("" when unknown).
 func (r checkRun) template(i int, v rbaccheck.Violation) string {
 	if i < 0 || i >= len(r.sources) {
 		return ""
