@@ -110,12 +110,15 @@ func (r checkRun) jsonReport() jsonReport {
 }
 
 // axisValues maps each axis of a combination to its value: the typed value for a values path, the
-// label's value for a namespace, release or values-file axis.
+// label's value for a namespace, release, values-file or kubeVersion axis, the list of an apiVersions
+// axis.
 func axisValues(c matrix.Combination) map[string]interface{} {
 	out := map[string]interface{}{}
 	for _, s := range c.Settings {
 		k, v, _ := strings.Cut(s, "=")
-		if val, ok := c.Setting(k); ok {
+		if k == "apiVersions" {
+			out[k] = append([]string{}, c.APIVersions...)
+		} else if val, ok := c.Setting(k); ok {
 			out[k] = val
 		} else {
 			out[k] = v
