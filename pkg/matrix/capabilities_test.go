@@ -28,9 +28,9 @@ func TestCapabilitiesAxesRenderBothBranches(t *testing.T) {
 		got[o.Combination.Name()] = [2]bool{slices.Contains(keys, "Role/apps/app-leases"), slices.Contains(keys, "Role/apps/app-monitoring")}
 	}
 	require.Equal(t, map[string][2]bool{
-		"kubeVersion=v1.29.0 apiVersions=[]":                          {false, false},
+		"kubeVersion=v1.29.0 apiVersions=[]":                         {false, false},
 		"kubeVersion=v1.29.0 apiVersions=[monitoring.coreos.com/v1]": {false, true},
-		"kubeVersion=v1.31.0 apiVersions=[]":                          {true, false},
+		"kubeVersion=v1.31.0 apiVersions=[]":                         {true, false},
 		"kubeVersion=v1.31.0 apiVersions=[monitoring.coreos.com/v1]": {true, true},
 	}, got)
 
