@@ -21,6 +21,8 @@ type checkRun struct {
 	reports  []matrix.Report
 	// sources map, per report, each object (as rbaccheck.Describe names it) to its template file.
 	sources []map[string]string
+	// origins map, per report, each object to where its document starts (manifests input only).
+	origins []map[string]chartrender.Origin
 	failOn  rbaccheck.Severity
 	elapsed time.Duration
 }
