@@ -271,6 +271,27 @@ func (a Axis) Label() string {
 	return compact(a.Values)
 }
 
+// String names an axis and its values: rbac.create=[false,true], kubeVersion=[v1.29.0,v1.30.0].
+func (a Axis) String() string {
+	switch {
+	case a.Path != "":
+		return a.Path + "=" + a.Label()
+	case len(a.Namespace) > 0:
+		return "namespace=" + compact(normalize(a.Namespace))
+	case len(a.ReleaseName) > 0:
+		return "release=" + compact(normalize(a.ReleaseName))
+	case len(a.KubeVersion) > 0:
+		return "kubeVersion=" + compact(normalize(a.KubeVersion))
+	case len(a.APIVersions) > 0:
+		parts := make([]string, len(a.APIVersions))
+		for i, vs := range a.APIVersions {
+			parts[i] = compact(normalize(vs))
+		}
+		return "apiVersions=[" + strings.Join(parts, ",") + "]"
+	}
+	return "values=" + compact(normalize(sortedKeys(a.ValuesFiles)))
+}
+
 // ValueLabel writes a value as combination names show it: true, team-a, [team-a,team-b], "".
 func ValueLabel(v interface{}) string { return compact(v) }
 
