@@ -53,13 +53,12 @@ func cmdDiscover(args []string, out io.Writer) error {
 		return enc.Encode(map[string]interface{}{"chart": ch.Name(), "candidates": decisions})
 	}
 	kept := 0
-	size := 1
+	size := (&matrix.Spec{Axes: discover.Axes(decisions)}).Size()
 	for _, d := range decisions {
 		verdict := "DROP"
 		if d.Kept {
 			verdict = "KEEP"
 			kept++
-			size *= len(d.Values)
 		}
 		fmt.Fprintf(out, "%s %s = %s (%s, from %s)\n       %s\n", verdict, d.Path, matrix.Axis{Path: d.Path, Values: d.Values}.Label(), d.Kind, d.Source, d.Reason)
 	}
@@ -77,7 +76,8 @@ func discoverAxes(ch *chart.Chart, spec *matrix.Spec) ([]discover.Decision, erro
 			}
 		}
 	}
-	return discover.Discover(context.Background(), ch, discover.Options{ReleaseName: spec.Release.Name, Namespace: spec.Release.Namespace, Values: fixed})
+	return discover.Discover(context.Background(), ch, discover.Options{ReleaseName: spec.Release.Name, Namespace: spec.Release.Namespace, Values: fixed,
+		KubeVersion: spec.KubeVersion, APIVersions: spec.APIVersions})
 }
 
 // zeroConfig holds the check flags for discovery, budgets and the summary, and what they produced.
@@ -134,7 +134,7 @@ func (z *zeroConfig) writeHeader(out io.Writer, spec *matrix.Spec) {
 	if z.discovered != nil {
 		var axes []string
 		for _, a := range discover.Axes(z.discovered) {
-			axes = append(axes, a.Path+"="+a.Label())
+			axes = append(axes, a.String())
 		}
 		fmt.Fprintf(out, "AXES     discovered %d of %d candidates (rbac-matrix discover says why): %s\n", len(axes), len(z.discovered), strings.Join(axes, " "))
 	}

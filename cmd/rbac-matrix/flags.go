@@ -24,7 +24,7 @@ type common struct {
 	spec, release, namespace string
 	sets, axes               multi
 	helm                     helmValues
-	caps                     capabilities // who-can, can-i and diff only: matrix renders use the defaults
+	caps                     capabilities
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -37,6 +37,7 @@ func (c *common) register(fs *flag.FlagSet) {
 // who-can and can-i give -n the meaning kubectl gives it.
 func (c *common) registerChart(fs *flag.FlagSet) {
 	c.helm.register(fs)
+	c.caps.register(fs)
 	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
 	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
 	fs.Var(&c.sets, "set", "PATH=VALUE as helm --set takes it (PATH={a,b} is a list), or PATH=[yaml list]; fixed for every combination; repeatable")
@@ -119,6 +120,9 @@ func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
 		}
 		setPaths[path] = true
 		spec.Axes = append(spec.Axes, matrix.Axis{Path: path, Values: []interface{}{val}})
+	}
+	if err := c.caps.apply(spec); err != nil {
+		return nil, err
 	}
 	files, paths, err := c.helm.axes(setPaths)
 	if err != nil {

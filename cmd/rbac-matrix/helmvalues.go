@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/cli/values"
@@ -96,8 +97,31 @@ type capabilities struct {
 }
 
 func (c *capabilities) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion, as helm template --kube-version (e.g. v1.33.0)")
+	fs.StringVar(&c.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion, as helm template --kube-version (e.g. v1.33.0); several, comma-separated, are an axis")
 	fs.Var(&c.apiVersions, "api-versions", "an API version for .Capabilities.APIVersions, as helm template --api-versions (e.g. monitoring.coreos.com/v1); repeatable")
+}
+
+// apply puts the flags into spec over its kubeVersion (several versions become a kubeVersion axis)
+// and adds the API versions to its apiVersions.
+func (c *capabilities) apply(spec *matrix.Spec) error {
+	if c.kubeVersion != "" {
+		vs := strings.Split(c.kubeVersion, ",")
+		for _, v := range vs {
+			if err := matrix.ValidateKubeVersion("--kube-version", strings.TrimSpace(v)); err != nil {
+				return usageError{err.Error()}
+			}
+		}
+		if len(vs) == 1 {
+			spec.KubeVersion = vs[0]
+		} else {
+			for i := range vs {
+				vs[i] = strings.TrimSpace(vs[i])
+			}
+			spec.Axes = append(spec.Axes, matrix.Axis{KubeVersion: vs})
+		}
+	}
+	spec.APIVersions = append(spec.APIVersions, c.apiVersions...)
+	return nil
 }
 
 // fixesValues tells whether the flags fix values (--set, -f or helm's other value flags): then check

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +76,7 @@ func TestSetFileAndCapabilities(t *testing.T) {
 		})
 	}
 	code, _, errOut = runCLI(t, "who-can", chart, "--kube-version", "one.two")
-	if code != exitTool || !strings.Contains(errOut, `kube version "one.two"`) {
+	if code != exitUsage || !strings.Contains(errOut, `--kube-version "one.two": `) || !strings.Contains(errOut, "give a version such as v1.33.0") {
 		t.Errorf("a bad --kube-version: exit %d %q", code, errOut)
 	}
 	code, out, _ = runCLI(t, "diff", chart, "-n", "apps", "--api-versions", "monitoring.coreos.com/v1", "--a-set", "name=x", "--b-set", "name=x")
@@ -89,5 +91,36 @@ func TestCheckWithAValuesFileRendersIt(t *testing.T) {
 	code, out, errOut := runCLI(t, "check", "../../charts/operator", "-f", f, "--suppress", "workload-create", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"combination": "values=`+f+`"`) || strings.Count(out, `"combination":`) != 1 {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// --kube-version with several versions is an axis, --api-versions fixed; the spec's kubeVersion and
+// apiVersions axes render each .Capabilities-gated branch, and the JSON report names them.
+func TestCheckExploresCapabilities(t *testing.T) {
+	chart := "../../tests/fixtures/capabilities-gated"
+	code, out, errOut := runCLI(t, "check", chart, "-n", "apps", "--kube-version", "v1.29.0,v1.31.0", "--api-versions", "monitoring.coreos.com/v1")
+	if code != exitFindings || !strings.Contains(out, "kubeVersion=v1.29.0: objects=3 ") || !strings.Contains(out, "kubeVersion=v1.31.0: objects=5 ") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "check", "--spec", chart+"/matrix.yaml", "-o", "json")
+	var rep struct {
+		Combinations []struct {
+			Values  map[string]interface{}
+			Objects int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitFindings {
+		t.Fatalf("exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	var got []string
+	for _, c := range rep.Combinations {
+		got = append(got, fmt.Sprintf("%v %v %d", c.Values["kubeVersion"], c.Values["apiVersions"], c.Objects))
+	}
+	want := []string{"v1.29.0 [] 1", "v1.29.0 [monitoring.coreos.com/v1] 3", "v1.31.0 [] 3", "v1.31.0 [monitoring.coreos.com/v1] 5"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("combinations %q, want %q", got, want)
+	}
+	if code, _, errOut := runCLI(t, "check", chart, "--kube-version", "v1.30.0,next"); code != exitUsage || !strings.Contains(errOut, `--kube-version "next"`) {
+		t.Errorf("a bad version in the list: exit %d %q", code, errOut)
 	}
 }

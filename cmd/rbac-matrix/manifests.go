@@ -82,7 +82,8 @@ func checkManifests(fs *flag.FlagSet, path, output string, failOn rbaccheck.Seve
 		return 0, fmt.Errorf("%s holds no Kubernetes object: nothing to check (did the command that rendered it fail?)", name)
 	}
 	rep := cfg.Evaluate(matrix.Outcome{Combination: matrix.Combination{Settings: []string{"manifests=" + name}, Namespace: res.Namespace}, Result: res})
-	result := checkRun{name: name, input: "manifests", reports: []matrix.Report{rep}, sources: []map[string]string{sourcesOf(res)}, failOn: failOn, elapsed: time.Since(start)}
+	result := checkRun{name: name, input: "manifests", reports: []matrix.Report{rep}, sources: []map[string]string{sourcesOf(res)},
+		origins: []map[string]chartrender.Origin{rbaccheck.OriginsOf(res)}, failOn: failOn, elapsed: time.Since(start)}
 	if ok, err := result.writeOutput(out, output); ok || err != nil {
 		return result.exit(), err
 	}

@@ -96,7 +96,7 @@ func TestCheckRenderedManifestsRejectsChartOnlyFlags(t *testing.T) {
 	}
 	stdin = strings.NewReader("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x}\n---\nfoo: bar\n")
 	code, _, errOut = runCLI(t, "check", "-")
-	if code != exitTool || !strings.Contains(errOut, "stdin (document 2) (stdin): no kind") {
+	if code != exitTool || !strings.Contains(errOut, "stdin (document 2, line 5) (stdin): no kind") {
 		t.Errorf("exit %d %q", code, errOut)
 	}
 }

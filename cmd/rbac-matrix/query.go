@@ -46,8 +46,7 @@ func renderResult(c *common, pos []string) (*chartrender.Result, *matrix.Spec, e
 		return nil, nil, err
 	}
 	cmb := combos[0]
-	res, err := chartrender.Render(ch, chartrender.Options{ReleaseName: cmb.ReleaseName, Namespace: cmb.Namespace, Values: cmb.Values,
-		KubeVersion: c.caps.kubeVersion, APIVersions: c.caps.apiVersions})
+	res, err := chartrender.Render(ch, cmb.RenderOptions(chartrender.Options{}))
 	return res, spec, err
 }
 
@@ -61,7 +60,6 @@ type query struct {
 
 func (q *query) register(fs *flag.FlagSet) {
 	q.registerChart(fs)
-	q.caps.register(fs)
 	fs.StringVar(&q.namespace, "release-namespace", "", "namespace the chart is installed in (default: the -n namespace, else the spec's, else \"default\")")
 	fs.StringVar(&q.requestNS, "namespace", "", "the namespace of the request, as kubectl's -n (default: the release namespace)")
 	fs.StringVar(&q.requestNS, "n", "", "shorthand for --namespace")

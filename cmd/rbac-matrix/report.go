@@ -21,25 +21,15 @@ type checkRun struct {
 	reports  []matrix.Report
 	// sources map, per report, each object (as rbaccheck.Describe names it) to its template file.
 	sources []map[string]string
+	// origins map, per report, each object to where its document starts (manifests input only).
+	origins []map[string]chartrender.Origin
 	failOn  rbaccheck.Severity
 	elapsed time.Duration
 }
 
 // sourcesOf maps each rendered object to the template it came from (the `# Source:` of helm template).
-func sourcesOf(res *chartrender.Result) map[string]string {
-	out := map[string]string{}
-	if res == nil {
-		return out
-	}
-	for i, o := range res.Objects {
-		if i < len(res.Manifests) {
-			out[rbaccheck.Describe(o)] = res.Manifests[i].Name
-		}
-	}
-	return out
-}
+func sourcesOf(res *chartrender.Result) map[string]string { return rbaccheck.SourcesOf(res) }
 
-// template is the template file a violation of report i points to ("" when unknown).
 func (r checkRun) template(i int, v rbaccheck.Violation) string {
 	if i < 0 || i >= len(r.sources) {
 		return ""
@@ -122,12 +112,15 @@ func (r checkRun) jsonReport() jsonReport {
 }
 
 // axisValues maps each axis of a combination to its value: the typed value for a values path, the
-// label's value for a namespace, release or values-file axis.
+// label's value for a namespace, release, values-file or kubeVersion axis, the list of an apiVersions
+// axis.
 func axisValues(c matrix.Combination) map[string]interface{} {
 	out := map[string]interface{}{}
 	for _, s := range c.Settings {
 		k, v, _ := strings.Cut(s, "=")
-		if val, ok := c.Setting(k); ok {
+		if k == "apiVersions" {
+			out[k] = append([]string{}, c.APIVersions...)
+		} else if val, ok := c.Setting(k); ok {
 			out[k] = val
 		} else {
 			out[k] = v

@@ -12,36 +12,98 @@ import (
 )
 
 // located is one finding for CI formats: a violation once, however many combinations have it, with
-// the file it points to.
+// the file and line it points to.
 type located struct {
 	rbaccheck.Violation
-	file         string   // the template (as a path a CI can open where it exists), "" when unknown
+	template string // the template it came from (helm's # Source), "" when unknown
+	file     string // the template (as a path a CI can open where it exists), or the manifests file; "" when unknown
+	// line is the 1-based line in file (0: unknown). For a chart it is the line of the template source
+	// that writes the object's `kind:`, given only when that template writes the kind exactly once; for
+	// manifests read from a file, the line of that file where the object starts.
+	line int
+	// acknowledged: an allow annotation accepts it, with Violation.Reason as the justification.
+	acknowledged bool
 	combinations []string // the combinations that have it
 }
 
-// locatedFindings groups the run's violations by check, object and message, in report order.
+// locatedFindings groups the run's violations, then its acknowledged findings, by check, object and
+// message, in report order.
 func (r checkRun) locatedFindings() []located {
 	var out []located
 	index := map[string]int{}
-	add := func(v rbaccheck.Violation, template, combination string) {
-		k := v.Check + "\x00" + v.Object + "\x00" + v.Message
-		i, ok := index[k]
+	kinds := kindLines{}
+	add := func(v rbaccheck.Violation, i int, combination string, acknowledged bool) {
+		k := fmt.Sprint(acknowledged) + "\x00" + v.Check + "\x00" + v.Object + "\x00" + v.Message
+		at, ok := index[k]
 		if !ok {
-			i = len(out)
-			index[k] = i
-			out = append(out, located{Violation: v, file: r.path(template)})
+			at = len(out)
+			index[k] = at
+			f := located{Violation: v, acknowledged: acknowledged, template: r.template(i, v)}
+			f.file, f.line = r.locate(i, v, f.template, kinds)
+			out = append(out, f)
 		}
-		out[i].combinations = append(out[i].combinations, combination)
+		out[at].combinations = append(out[at].combinations, combination)
 	}
 	for _, v := range r.chart.Violations {
-		add(v, "", r.chart.Name)
+		add(v, -1, r.chart.Name, false)
 	}
 	for i, rep := range r.reports {
 		for _, v := range rep.Violations {
-			add(v, r.template(i, v), rep.Name)
+			add(v, i, rep.Name, false)
+		}
+	}
+	for i, rep := range r.reports {
+		for _, v := range rep.Acknowledged {
+			add(v, i, rep.Name, true)
 		}
 	}
 	return out
+}
+
+// locate is the file and line a finding about v.Object in report i points to: the manifests file and
+// the object's line there when manifests were read from a file; else the template file in the chart
+// directory and the line writing the object's kind (kindLines).
+func (r checkRun) locate(i int, v rbaccheck.Violation, template string, kinds kindLines) (string, int) {
+	if i >= 0 && i < len(r.origins) {
+		if at, ok := r.origins[i][v.Object]; ok && at.File != "stdin" {
+			if _, err := os.Stat(at.File); err == nil {
+				return filepath.ToSlash(at.File), at.Line
+			}
+		}
+	}
+	file := r.path(template)
+	if file == template { // not a file of the chart directory
+		return file, 0
+	}
+	kind, _, _ := strings.Cut(v.Object, " ")
+	return file, kinds.line(file, kind)
+}
+
+// kindLines finds, per template source file, the line that writes `kind: KIND`, kept per file.
+type kindLines map[string][]string
+
+// line is the 1-based line of file that writes `kind: kind`, or 0 when none or several do (a loop,
+// an include from a library, two objects of the kind): then the file is known but not the line.
+func (k kindLines) line(file, kind string) int {
+	lines, ok := k[file]
+	if !ok {
+		data, err := os.ReadFile(file)
+		if err == nil {
+			lines = strings.Split(string(data), "\n")
+		}
+		k[file] = lines
+	}
+	found := 0
+	for n, l := range lines {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "kind:"))
+		if strings.HasPrefix(strings.TrimSpace(l), "kind:") && strings.Trim(t, `"'`) == kind {
+			if found != 0 {
+				return 0
+			}
+			found = n + 1
+		}
+	}
+	return found
 }
 
 // path turns a template name ("operator/templates/rbac.yaml") into the file in the chart directory
@@ -97,11 +159,12 @@ type sarifRule struct {
 }
 
 type sarifResult struct {
-	RuleID     string                 `json:"ruleId"`
-	Level      string                 `json:"level"`
-	Message    sarifText              `json:"message"`
-	Locations  []sarifLocation        `json:"locations,omitempty"`
-	Properties map[string]interface{} `json:"properties"`
+	RuleID       string                 `json:"ruleId"`
+	Level        string                 `json:"level"`
+	Message      sarifText              `json:"message"`
+	Locations    []sarifLocation        `json:"locations,omitempty"`
+	Suppressions []sarifSuppression     `json:"suppressions,omitempty"`
+	Properties   map[string]interface{} `json:"properties"`
 }
 
 type sarifLocation struct {
@@ -109,7 +172,20 @@ type sarifLocation struct {
 		ArtifactLocation struct {
 			URI string `json:"uri"`
 		} `json:"artifactLocation"`
+		Region *sarifRegion `json:"region,omitempty"`
 	} `json:"physicalLocation"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+// sarifSuppression is an acknowledged finding: the allow annotation sits on the object in the chart
+// (kind inSource), its reason annotation is the justification.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 // sarifRules are the rule descriptions of every check ID a finding can carry.
@@ -130,7 +206,9 @@ func sarifRules() []sarifRule {
 }
 
 // writeSARIF prints the run as SARIF 2.1.0 (GitHub code scanning, GitLab, Azure DevOps): the rule is
-// the check ID, the level its severity, the location the template where it is known.
+// the check ID, the level its severity, the location the template (and line, see located) where it is
+// known. Acknowledged findings are results with an inSource suppression whose justification is the
+// object's reason annotation, so code scanning shows them as dismissed rather than losing them.
 func writeSARIF(out io.Writer, r checkRun) error {
 	mod, _ := versions()
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "rbac-matrix", Version: mod,
@@ -138,10 +216,19 @@ func writeSARIF(out io.Writer, r checkRun) error {
 	for _, f := range r.locatedFindings() {
 		res := sarifResult{RuleID: f.Check, Level: string(f.Severity), Message: sarifText{f.Message + " (fix: " + f.Fix + ")"},
 			Properties: map[string]interface{}{"object": f.Object, "chart": r.name, "combinations": f.combinations}}
+		if f.template != "" {
+			res.Properties["template"] = f.template
+		}
 		if f.file != "" {
 			var loc sarifLocation
 			loc.PhysicalLocation.ArtifactLocation.URI = f.file
+			if f.line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.line}
+			}
 			res.Locations = []sarifLocation{loc}
+		}
+		if f.acknowledged {
+			res.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted", Justification: f.Reason}}
 		}
 		run.Results = append(run.Results, res)
 	}
@@ -152,8 +239,14 @@ func writeSARIF(out io.Writer, r checkRun) error {
 // ::error file=charts/x/templates/rbac.yaml,title=[orphaned-binding] ClusterRoleBinding x::message
 func writeGitHub(out io.Writer, r checkRun) error {
 	for _, f := range r.locatedFindings() {
+		if f.acknowledged {
+			continue // an audited exception is no annotation
+		}
 		props := "title=" + ghProperty(fmt.Sprintf("[%s] %s", f.Check, f.Object))
 		if f.file != "" {
+			if f.line > 0 {
+				props = fmt.Sprintf("line=%d,", f.line) + props
+			}
 			props = "file=" + ghProperty(f.file) + "," + props
 		}
 		where := ""

@@ -3,7 +3,6 @@ package chartrender
 import (
 	"encoding/json"
 	"hash/maphash"
-	"sort"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/releaseutil"
@@ -114,33 +113,4 @@ func decodeLean(m releaseutil.Manifest, namespace string) (runtime.Object, error
 		p.Namespace = namespace
 	}
 	return p, nil
-}
-
-// splitCache keeps releaseutil.SplitManifests' result (documents in Helm's order) by file content:
-// its regular expression costs tens of milliseconds on a file of megabytes (CRDs), and such files
-// render identically in every combination.
-var splitCache contentCache[[]string]
-
-// splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
-func splitDocuments(content string) []string {
-	if docs, ok := splitCache.get(content); ok {
-		return docs
-	}
-	docs := splitSorted(content)
-	splitCache.put(content, docs)
-	return docs
-}
-
-func splitSorted(content string) []string {
-	split := releaseutil.SplitManifests(content)
-	keys := make([]string, 0, len(split))
-	for k := range split {
-		keys = append(keys, k)
-	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	docs := make([]string, len(keys))
-	for i, k := range keys {
-		docs[i] = split[k]
-	}
-	return docs
 }

@@ -46,7 +46,8 @@ func TestSplitDocumentsIsHelmsSplitInHelmsOrder(t *testing.T) {
 	got := splitDocuments(content)
 	require.Len(t, got, 12)
 	for i, d := range got {
-		require.Equal(t, split["manifest-"+strconv.Itoa(i)], d)
+		require.Equal(t, split["manifest-"+strconv.Itoa(i)], d.Content)
+		require.Equal(t, 2+4*i, d.Line, "the line of apiVersion in the file")
 	}
 	again := splitDocuments(content)
 	require.Same(t, &got[0], &again[0], "a file rendered again is split once")

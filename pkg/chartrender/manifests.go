@@ -85,27 +85,15 @@ func DecodeManifests(stream, origin, namespace string) (*Result, error) {
 }
 
 func (r *Result) decodeStream(stream, origin string) error {
-	split := releaseutil.SplitManifests(stream)
-	keys := make([]string, 0, len(split))
-	for k := range split {
-		keys = append(keys, k)
-	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	for i, k := range keys {
-		doc := split[k]
-		source, body := origin, false
-		for _, l := range strings.Split(doc, "\n") {
-			t := strings.TrimSpace(l)
-			if s, ok := strings.CutPrefix(t, "# Source: "); ok {
+	for i, d := range splitDocuments(stream) {
+		source := origin
+		for _, l := range strings.Split(d.Content, "\n") {
+			if s, ok := strings.CutPrefix(strings.TrimSpace(l), "# Source: "); ok {
 				source = strings.TrimSpace(s)
-			} else if t != "" && !strings.HasPrefix(t, "#") {
-				body = true
 			}
 		}
-		if !body {
-			continue
-		}
-		if err := r.addDocument(doc, source, fmt.Sprintf("%s (document %d)", origin, i+1)); err != nil {
+		at := Origin{File: origin, Line: d.Line}
+		if err := r.addDocument(d.Content, source, at, fmt.Sprintf("%s (document %d, line %d)", origin, i+1, d.Line)); err != nil {
 			return err
 		}
 	}
@@ -113,7 +101,7 @@ func (r *Result) decodeStream(stream, origin string) error {
 }
 
 // addDocument decodes one document, expanding a List into its items.
-func (r *Result) addDocument(doc, source, where string) error {
+func (r *Result) addDocument(doc, source string, at Origin, where string) error {
 	var head struct {
 		Kind  string        `json:"kind"`
 		Items []interface{} `json:"items"`
@@ -133,7 +121,7 @@ func (r *Result) addDocument(doc, source, where string) error {
 			if err != nil {
 				return fmt.Errorf("%s: items[%d]: %w", where, j, err)
 			}
-			if err := r.addDocument(string(data), source, fmt.Sprintf("%s items[%d]", where, j)); err != nil {
+			if err := r.addDocument(string(data), source, at, fmt.Sprintf("%s items[%d]", where, j)); err != nil {
 				return err
 			}
 		}
@@ -146,5 +134,6 @@ func (r *Result) addDocument(doc, source, where string) error {
 	}
 	r.Objects = append(r.Objects, obj)
 	r.Manifests = append(r.Manifests, m)
+	r.Origins = append(r.Origins, at)
 	return nil
 }

@@ -58,11 +58,13 @@ metadata: {name: sa, namespace: other}
 	require.IsType(t, &rbacv1.Role{}, res.Objects[0])
 	require.Equal(t, []string{"x/templates/rbac.yaml", "x/templates/rbac.yaml", "in.yaml"},
 		[]string{res.Manifests[0].Name, res.Manifests[1].Name, res.Manifests[2].Name})
+	require.Equal(t, []Origin{{"in.yaml", 4}, {"in.yaml", 4}, {"in.yaml", 15}}, res.Origins,
+		"each object's line in the stream: a List's items share the List's")
 }
 
 func TestReadManifestsRejectsWhatIsNoObjectAndTellsChartsFromManifests(t *testing.T) {
 	_, err := DecodeManifests("foo: bar\n", "in.yaml", "")
-	require.ErrorContains(t, err, "in.yaml (document 1) (in.yaml): no kind: every document must be a Kubernetes object")
+	require.ErrorContains(t, err, "in.yaml (document 1, line 1) (in.yaml): no kind: every document must be a Kubernetes object")
 	_, err = ReadManifests("testdata/app/templates", nil, "")
 	require.ErrorContains(t, err, "a template, not a rendered manifest: give the chart directory (with Chart.yaml), or the output of helm template")
 	dir := t.TempDir()
@@ -75,4 +77,28 @@ func TestReadManifestsRejectsWhatIsNoObjectAndTellsChartsFromManifests(t *testin
 	require.Equal(t, []string{"ServiceAccount/apps/a", "ServiceAccount/apps/b"}, res.Keys())
 	require.False(t, IsChartDir(dir))
 	require.True(t, IsChartDir("testdata/app"))
+}
+
+// A chart's objects carry the line where they start in their template's rendered output.
+func TestRenderedObjectsCarryTheirLineInTheTemplateOutput(t *testing.T) {
+	ch, err := Load("testdata/app")
+	require.NoError(t, err)
+	opts := Options{ReleaseName: "r", Namespace: "ns1"}
+	res, err := Render(ch, opts)
+	require.NoError(t, err)
+	c, top, err := RenderValues(ch, opts)
+	require.NoError(t, err)
+	files, err := RenderTemplates(c, top, opts)
+	require.NoError(t, err)
+	require.Len(t, res.Origins, len(res.Manifests))
+	multi := false
+	for i, at := range res.Origins {
+		require.Equal(t, res.Manifests[i].Name, at.File)
+		lines := strings.Split(files[at.File], "\n")
+		require.Less(t, at.Line-1, len(lines), at)
+		first, _ := firstObjectLine(res.Manifests[i].Content)
+		require.Equal(t, strings.Split(res.Manifests[i].Content, "\n")[first], lines[at.Line-1], "%s line %d", at.File, at.Line)
+		multi = multi || at.Line > 5
+	}
+	require.True(t, multi, "some template renders more than one document, so lines differ from 1")
 }

@@ -41,10 +41,20 @@ type Result struct {
 	Objects []runtime.Object
 	// Manifests are the rendered documents in install order, each with the template it came from.
 	Manifests []releaseutil.Manifest
+	// Origins say, for each of Manifests, where its object starts in the text it was cut from.
+	Origins []Origin
 	// Notes is the rendered NOTES.txt of the top-level chart ("" when it has none).
 	Notes string
 	// Namespace is the release namespace the objects were defaulted to.
 	Namespace string
+}
+
+// Origin is where a rendered object starts: File is the template (for a chart, whose rendered output
+// Line counts in, not its source) or the manifests file read as input ("stdin" for -), Line the
+// 1-based line of the object's first non-comment line there.
+type Origin struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // Render renders ch with opts as `helm template` would, in-process. Errors from values.schema.json
@@ -146,6 +156,7 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 func (r *Result) collect(files map[string]string) error {
 	type doc struct {
 		m     releaseutil.Manifest
+		at    Origin
 		obj   runtime.Object
 		order int
 	}
@@ -162,11 +173,8 @@ func (r *Result) collect(files map[string]string) error {
 	sort.Strings(names)
 	var docs []doc
 	for _, name := range names {
-		for _, content := range splitDocuments(files[name]) {
-			if strings.TrimSpace(content) == "" || isOnlyComments(content) {
-				continue
-			}
-			m := releaseutil.Manifest{Name: name, Content: content}
+		for _, d := range splitDocuments(files[name]) {
+			m := releaseutil.Manifest{Name: name, Content: d.Content}
 			obj, err := decodeCached(m, r.Namespace)
 			if err != nil {
 				return err
@@ -175,7 +183,7 @@ func (r *Result) collect(files map[string]string) error {
 			if !ok {
 				order = len(rank)
 			}
-			docs = append(docs, doc{m, obj, order})
+			docs = append(docs, doc{m, Origin{name, d.Line}, obj, order})
 		}
 	}
 	sort.SliceStable(docs, func(i, j int) bool {
@@ -187,17 +195,9 @@ func (r *Result) collect(files map[string]string) error {
 	for _, d := range docs {
 		r.Objects = append(r.Objects, d.obj)
 		r.Manifests = append(r.Manifests, d.m)
+		r.Origins = append(r.Origins, d.at)
 	}
 	return nil
-}
-
-func isOnlyComments(s string) bool {
-	for _, l := range strings.Split(s, "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
-			return false
-		}
-	}
-	return true
 }
 
 // Manifest joins the rendered documents as `helm template` prints them.

@@ -23,6 +23,10 @@ type Options struct {
 	Values map[string]interface{}
 	// Parallelism of the renders (<= 0: one per CPU).
 	Parallelism int
+	// KubeVersion and APIVersions are the fixed capabilities (--kube-version, --api-versions): a
+	// fixed kube version drops the kubeVersion candidate, a fixed API version its candidate.
+	KubeVersion string
+	APIVersions []string
 }
 
 // Decision is a candidate and whether it became an axis, with the reason.
@@ -36,7 +40,9 @@ type Decision struct {
 func Axes(ds []Decision) []matrix.Axis {
 	var out []matrix.Axis
 	for _, d := range ds {
-		if d.Kept {
+		if d.Kept && d.isCapability() {
+			out = append(out, capabilityAxis(d))
+		} else if d.Kept {
 			out = append(out, matrix.Axis{Path: d.Path, Values: d.Values})
 		}
 	}
@@ -56,13 +62,15 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 	if err != nil {
 		return nil, err
 	}
-	base := matrix.Combination{ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, Values: copyValues(opts.Values)}
+	cands = append(cands, capabilityCandidates(ch)...)
+	base := matrix.Combination{ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, Values: copyValues(opts.Values),
+		KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions}
 	type job struct{ cand, value int }
 	combos := []matrix.Combination{base}
 	var jobs []job
 	var out []Decision
 	for ci, c := range cands {
-		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
+		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || opts.fixes(c) {
 			out = append(out, Decision{Candidate: c, Reason: "set on the command line"})
 			continue
 		}
@@ -76,8 +84,15 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 			}
 			combo := base
 			combo.Values = copyValues(opts.Values)
-			if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
-				return nil, err
+			switch c.Kind {
+			case KubeVersion:
+				combo.KubeVersion = v.(string)
+			case APIVersion:
+				combo.APIVersions = append(append([]string{}, base.APIVersions...), v.(string))
+			default:
+				if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+					return nil, err
+				}
 			}
 			combo.Settings = []string{c.Path + "=" + label(v)}
 			combos = append(combos, combo)
@@ -107,8 +122,10 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 			if d := diff(baseFP, footprint(o.Result)); d != "" {
 				v.effects = append(v.effects, name+" "+d)
 			} else if o.Result.Manifest() == baseManifest {
-				v.inert = append(v.inert, label(cands[j.cand].Values[j.value]))
-				v.left = append(v.left, j.value)
+				if !cands[j.cand].isCapability() { // a version rendering as the default stays: the default has no name
+					v.inert = append(v.inert, label(cands[j.cand].Values[j.value]))
+					v.left = append(v.left, j.value)
+				}
 			} else {
 				v.quiet = true
 			}
@@ -123,7 +140,7 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 		return nil, err
 	}
 	for ci, c := range cands {
-		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || c.Undeclared {
+		if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed || c.Undeclared || opts.fixes(c) {
 			continue
 		}
 		out = append(out, decide(c, verdicts[ci]))
@@ -183,7 +200,7 @@ func companions(ctx context.Context, ch *chart.Chart, opts Options, cands []Cand
 	for _, r := range rejections {
 		o := outs[r.out]
 		for ci, c := range cands {
-			if ci == r.cand || c.Undeclared || !droppable(ci) || !strings.Contains(o.Err.Error(), c.Path) {
+			if ci == r.cand || c.Undeclared || c.isCapability() || !droppable(ci) || !strings.Contains(o.Err.Error(), c.Path) {
 				continue
 			}
 			if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
@@ -328,4 +345,15 @@ func diff(base, fp map[string]string) string {
 		changes = append(changes[:3], fmt.Sprintf("(+%d more)", len(changes)-3))
 	}
 	return strings.Join(changes, ", ")
+}
+
+// fixes tells whether the fixed capabilities take a capability candidate off the table.
+func (o Options) fixes(c Candidate) bool {
+	switch c.Kind {
+	case KubeVersion:
+		return o.KubeVersion != ""
+	case APIVersion:
+		return slices.Contains(o.APIVersions, fmt.Sprint(c.Values[len(c.Values)-1]))
+	}
+	return false
 }

@@ -13,11 +13,15 @@ import (
 // Combination is one point of the matrix: its settings (for naming), the release and the values.
 type Combination struct {
 	Index       int
-	Settings    []string // "path=value", "namespace=x", "release=y", "values=name", in axis order
+	Settings    []string // "path=value", "namespace=x", "release=y", "values=name", "kubeVersion=v", in axis order
 	ReleaseName string
 	Namespace   string
 	Values      map[string]interface{} // merged user values (values files first, then value paths)
 	ValuesFiles []string
+	// KubeVersion and APIVersions are the capabilities it renders with (helm --kube-version,
+	// --api-versions); "" and none mean Helm's defaults.
+	KubeVersion string
+	APIVersions []string
 
 	applies []func(*Combination) error
 	row     []int // the option of each axis, when expanded from a spec
@@ -62,7 +66,8 @@ func expandRows(s *Spec, rows [][]int) ([]Combination, error) {
 	}
 	out := make([]Combination, len(combos))
 	for i, c := range combos {
-		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}, row: rows[i]}
+		n := Combination{Index: i, Settings: c.Settings, ReleaseName: s.Release.Name, Namespace: s.Release.Namespace, Values: map[string]interface{}{}, row: rows[i],
+			KubeVersion: s.KubeVersion, APIVersions: s.APIVersions}
 		for _, apply := range c.applies {
 			if err := apply(&n); err != nil {
 				return nil, fmt.Errorf("combination %q: %w", c.Name(), err)
@@ -141,3 +146,17 @@ func mergeMaps(dst, src map[string]interface{}) map[string]interface{} {
 }
 
 func deepCopy(v interface{}) interface{} { return chartrender.DeepCopyValue(v) }
+
+// RenderOptions are base with the combination's release, namespace, values and capabilities (its
+// kube version when set; its API versions added to base's).
+func (c Combination) RenderOptions(base chartrender.Options) chartrender.Options {
+	o := base
+	o.ReleaseName, o.Namespace, o.Values = c.ReleaseName, c.Namespace, c.Values
+	if c.KubeVersion != "" {
+		o.KubeVersion = c.KubeVersion
+	}
+	if len(c.APIVersions) > 0 {
+		o.APIVersions = append(append([]string{}, base.APIVersions...), c.APIVersions...)
+	}
+	return o
+}

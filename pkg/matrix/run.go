@@ -82,9 +82,7 @@ func RenderStream(ctx context.Context, ch *chart.Chart, combos iter.Seq[Combinat
 	render := func() {
 		defer wg.Done()
 		for j := range jobs {
-			o := opts.Render
-			o.ReleaseName, o.Namespace, o.Values = j.c.ReleaseName, j.c.Namespace, j.c.Values
-			res, err := chartrender.Render(ch, o)
+			res, err := chartrender.Render(ch, j.c.RenderOptions(opts.Render))
 			results <- done{j.i, Outcome{Combination: j.c, Result: res, Err: err}}
 		}
 	}

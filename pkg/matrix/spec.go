@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"sigs.k8s.io/yaml"
 )
 
@@ -27,12 +28,20 @@ import (
 //	  - namespace: [operators, team-a] # the release namespace
 //	  - releaseName: [rel, acme]       # the release name
 //	  - valuesFiles: {default: "", hardened: values/hardened.yaml}  # named values files
+//	  - kubeVersion: [v1.29.0, v1.33.0]  # .Capabilities.KubeVersion, as helm --kube-version
+//	  - apiVersions: [[], [monitoring.coreos.com/v1]]  # added to .Capabilities.APIVersions
+//	kubeVersion: v1.33.0               # fixed, where no axis varies it (helm --kube-version)
+//	apiVersions: [monitoring.coreos.com/v1]  # fixed (helm --api-versions)
 //	checks: ...                        # see CheckConfig
 type Spec struct {
 	Chart   string      `json:"chart"`
 	Release Release     `json:"release"`
 	Axes    []Axis      `json:"axes"`
 	Checks  CheckConfig `json:"checks"`
+	// KubeVersion and APIVersions are helm template's --kube-version and --api-versions for every
+	// combination; a kubeVersion axis overrides the version, an apiVersions axis adds to the list.
+	KubeVersion string   `json:"kubeVersion,omitempty"`
+	APIVersions []string `json:"apiVersions,omitempty"`
 	// Dir is the directory relative paths are resolved against (the spec file's directory).
 	Dir string `json:"-"`
 }
@@ -50,6 +59,10 @@ type Axis struct {
 	Namespace   []string          `json:"namespace,omitempty"`
 	ReleaseName []string          `json:"releaseName,omitempty"`
 	ValuesFiles map[string]string `json:"valuesFiles,omitempty"`
+	// KubeVersion varies .Capabilities.KubeVersion, so templates gated on it render both branches.
+	KubeVersion []string `json:"kubeVersion,omitempty"`
+	// APIVersions varies the API versions added to .Capabilities.APIVersions (each option a list).
+	APIVersions [][]string `json:"apiVersions,omitempty"`
 }
 
 // LoadSpec reads a matrix spec file. Unknown keys are errors that name the key.
@@ -90,15 +103,25 @@ func (s *Spec) Validate() error {
 	if err := s.validateWatchPaths(); err != nil {
 		return err
 	}
+	if s.KubeVersion != "" {
+		if err := ValidateKubeVersion("kubeVersion", s.KubeVersion); err != nil {
+			return err
+		}
+	}
 	for i, a := range s.Axes {
 		set := 0
-		for _, b := range []bool{a.Path != "", len(a.Namespace) > 0, len(a.ReleaseName) > 0, len(a.ValuesFiles) > 0} {
+		for _, b := range []bool{a.Path != "", len(a.Namespace) > 0, len(a.ReleaseName) > 0, len(a.ValuesFiles) > 0, len(a.KubeVersion) > 0, len(a.APIVersions) > 0} {
 			if b {
 				set++
 			}
 		}
 		if set != 1 {
-			return fmt.Errorf("axes[%d] sets %d of path, namespace, releaseName, valuesFiles: set exactly one", i, set)
+			return fmt.Errorf("axes[%d] sets %d of path, namespace, releaseName, valuesFiles, kubeVersion, apiVersions: set exactly one", i, set)
+		}
+		for _, v := range a.KubeVersion {
+			if err := ValidateKubeVersion(fmt.Sprintf("axes[%d] kubeVersion", i), v); err != nil {
+				return err
+			}
 		}
 		if a.Path != "" && len(a.Values) == 0 {
 			return fmt.Errorf("axes[%d] (%s) has no values: list the values it takes, e.g. values: [false, true]", i, a.Path)
@@ -111,6 +134,15 @@ func (s *Spec) Validate() error {
 		}
 	}
 	return s.validateChecks()
+}
+
+// ValidateKubeVersion checks a Kubernetes version as helm --kube-version does
+// (chartutil.ParseKubeVersion); where names the setting in the error.
+func ValidateKubeVersion(where, v string) error {
+	if _, err := chartutil.ParseKubeVersion(v); err != nil {
+		return fmt.Errorf("%s %q: %v: give a version such as v1.33.0, as helm --kube-version takes it", where, v, err)
+	}
+	return nil
 }
 
 // validateChecks refuses what would silently do nothing: a `when` key that names no axis, and a
@@ -201,6 +233,19 @@ func (a Axis) options() []option {
 			n := n
 			out = append(out, option{label: "release=" + n, apply: func(c *Combination) error { c.ReleaseName = n; return nil }})
 		}
+	case len(a.KubeVersion) > 0:
+		for _, v := range a.KubeVersion {
+			v := v
+			out = append(out, option{label: "kubeVersion=" + v, apply: func(c *Combination) error { c.KubeVersion = v; return nil }})
+		}
+	case len(a.APIVersions) > 0:
+		for _, vs := range a.APIVersions {
+			vs := vs
+			out = append(out, option{label: "apiVersions=" + compact(normalize(vs)), apply: func(c *Combination) error {
+				c.APIVersions = append(append([]string{}, c.APIVersions...), vs...)
+				return nil
+			}})
+		}
 	default:
 		names := make([]string, 0, len(a.ValuesFiles))
 		for n := range a.ValuesFiles {
@@ -224,6 +269,27 @@ func (a Axis) options() []option {
 // Label lists an axis' values as combination names show them: [false,true], [[],[team-a]].
 func (a Axis) Label() string {
 	return compact(a.Values)
+}
+
+// String names an axis and its values: rbac.create=[false,true], kubeVersion=[v1.29.0,v1.30.0].
+func (a Axis) String() string {
+	switch {
+	case a.Path != "":
+		return a.Path + "=" + a.Label()
+	case len(a.Namespace) > 0:
+		return "namespace=" + compact(normalize(a.Namespace))
+	case len(a.ReleaseName) > 0:
+		return "release=" + compact(normalize(a.ReleaseName))
+	case len(a.KubeVersion) > 0:
+		return "kubeVersion=" + compact(normalize(a.KubeVersion))
+	case len(a.APIVersions) > 0:
+		parts := make([]string, len(a.APIVersions))
+		for i, vs := range a.APIVersions {
+			parts[i] = compact(normalize(vs))
+		}
+		return "apiVersions=[" + strings.Join(parts, ",") + "]"
+	}
+	return "values=" + compact(normalize(sortedKeys(a.ValuesFiles)))
 }
 
 // ValueLabel writes a value as combination names show it: true, team-a, [team-a,team-b], "".
