@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -165,47 +165,44 @@ func BenchmarkWholeMatrix(b *testing.B) {
 	b.ReportMetric(per(forked)/per(ours), "x-faster")
 }
 
-// BenchmarkHeavyPeakRSS renders and checks 64 and then 1,024 combinations of the heavy fixture, each
-// run in a child process (TestHeavyRSSChild), and reports each child's peak RSS and their ratio.
+// BenchmarkHeavyPeakRSS runs `rbac-matrix check` (the CLI, built for the run) on 64 and then 1,024
+// combinations of the heavy fixture, each in its own process, and reports each one's peak RSS and
+// their ratio: the path `make check` takes, streaming included. It fails when 16 times the
+// combinations costs more than 25% more memory.
 func BenchmarkHeavyPeakRSS(b *testing.B) {
-	rss := func(n int) float64 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHeavyRSSChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "HEAVY_RSS_FLAGS="+strconv.Itoa(n))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("child: %v\n%s", err, out)
-		}
-		return float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB on Linux
+	h := heavyFixture(b)
+	cli := filepath.Join(b.TempDir(), "rbac-matrix")
+	if out, err := exec.Command("go", "build", "-o", cli, "../cmd/rbac-matrix").CombinedOutput(); err != nil {
+		b.Fatalf("go build ../cmd/rbac-matrix: %v\n%s", err, out)
 	}
 	var small, large float64
 	for n := 0; n < b.N; n++ {
-		small, large = max(small, rss(6)), max(large, rss(10))
+		small, large = max(small, heavyCheckRSS(b, cli, h, 6)), max(large, heavyCheckRSS(b, cli, h, 10))
 	}
 	b.ReportMetric(small, "MiB-peak-RSS-64")
 	b.ReportMetric(large, "MiB-peak-RSS-1024")
 	b.ReportMetric(large/small, "x-RSS-1024/64")
+	if large > 1.25*small {
+		b.Errorf("peak RSS grows with the combinations: %.0f MiB at 1,024, %.0f MiB at 64", large, small)
+	}
 }
 
-// TestHeavyRSSChild is BenchmarkHeavyPeakRSS's child: with HEAVY_RSS_FLAGS=n it streams the 2^n
-// combinations of the heavy fixture through render and checks; otherwise it skips.
-func TestHeavyRSSChild(t *testing.T) {
-	n, err := strconv.Atoi(os.Getenv("HEAVY_RSS_FLAGS"))
-	if err != nil {
-		t.Skip("run by BenchmarkHeavyPeakRSS")
+// heavyCheckRSS runs `rbac-matrix check` over the 2^flags combinations of the heavy fixture's first
+// flags and returns its peak RSS in MiB.
+func heavyCheckRSS(b *testing.B, cli string, h heavyChart, flags int) float64 {
+	b.Helper()
+	spec := fmt.Sprintf("chart: %s\nrelease: {name: rel, namespace: apps}\naxes:\n", h.dir)
+	for f := 0; f < flags; f++ {
+		spec += fmt.Sprintf("  - {path: features.f%d, values: [false, true]}\n", f)
 	}
-	h := heavyFixture(t)
-	rendered := 0
-	err = matrix.RenderEach(context.Background(), h.chart, slices.Values(h.combos(n)), 0, func(o matrix.Outcome) error {
-		if o.Err != nil {
-			return o.Err
-		}
-		matrix.CheckConfig{}.Evaluate(o)
-		rendered++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	file := filepath.Join(b.TempDir(), "heavy.yaml")
+	if err := os.WriteFile(file, []byte(spec), 0o644); err != nil {
+		b.Fatal(err)
 	}
-	if rendered != 1<<n {
-		t.Fatalf("rendered %d of %d", rendered, 1<<n)
+	cmd := exec.Command(cli, "check", "--spec", file, "--summary")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code > 1 || !strings.Contains(string(out), fmt.Sprintf("%d combinations checked", 1<<flags)) {
+		b.Fatalf("rbac-matrix check (%d combinations): %v\n%s", 1<<flags, err, out)
 	}
+	return float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB on Linux
 }

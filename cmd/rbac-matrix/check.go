@@ -22,6 +22,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
+	realCrypto := fs.Bool("real-crypto", false, "genPrivateKey, genCA, genSelfSignedCert and genSignedCert make fresh keys on every call, as Helm does (slow), instead of drawing from a pool of keys made once per run")
 	var z zeroConfig
 	z.register(fs)
 	var suppress multi
@@ -68,19 +69,32 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, stop := interruptible()
-	defer stop()
-	outcomes, interrupted := checkedSoFar(ctx, matrix.Render(ctx, ch, combos, *parallel))
-	reports := make([]matrix.Report, len(outcomes))
-	sources := make([]map[string]string, len(outcomes))
-	for i, o := range outcomes {
-		reports[i] = spec.Checks.Evaluate(o)
-		sources[i] = sourcesOf(o.Result)
-	}
+	total := z.coverage.Combinations
 	// Checks of the chart's template sources hold whatever the values: they run once.
 	chartReport := matrix.Report{Name: "chart templates", Violations: spec.Checks.EvaluateChart(ch)}
-	z.inert = matrix.InertAxes(spec, outcomes)
-	result := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: sources, failOn: failOn, elapsed: time.Since(start)}
+	st := &streamer{checks: spec.Checks, inert: matrix.NewInertTracker(spec)}
+	if *output == "table" && !z.summarize(total) { // the table prints each combination as it is checked
+		writeChartFindings(out, chartReport)
+		z.writeHeader(out, spec)
+		st.table = newTableWriter(out, failOn, *whoCan, *quiet)
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	var expandErr error
+	runOpts := matrix.RunOptions{Workers: *parallel, Render: chartrender.Options{RealCrypto: *realCrypto}}
+	var interrupted error
+	if err := matrix.RenderStream(ctx, ch, matrix.Combinations(combos, &expandErr), runOpts, st.add); err != nil {
+		if ctx.Err() == nil {
+			return 0, err
+		}
+		interrupted = fmt.Errorf("interrupted: %d of %d combinations checked (reported above); the rest were not rendered", len(st.reports), total)
+	}
+	if expandErr != nil {
+		return 0, expandErr
+	}
+	reports := st.reports
+	z.inert = st.inert.Axes()
+	result := checkRun{name: ch.Name(), chartDir: spec.ChartPath(), input: "chart", chart: chartReport, reports: reports, sources: st.sources, failOn: failOn, elapsed: time.Since(start)}
 	switch *output {
 	case "json":
 		doc := result.jsonReport()
@@ -95,18 +109,16 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 			}
 			return result.exit(), err
 		}
-		for _, v := range chartReport.Violations {
-			fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
-		}
-		z.writeHeader(out, spec)
-		if z.summarize(len(reports)) {
+		if st.table != nil {
+			st.table.finish()
+		} else {
+			writeChartFindings(out, chartReport)
+			z.writeHeader(out, spec)
 			sum, err := z.reduce(ch, spec, matrix.Summarize(reports))
 			if err != nil {
 				return 0, err
 			}
 			writeSummary(out, sum)
-		} else {
-			writeTable(out, reports, failOn, *whoCan, *quiet)
 		}
 		z.writeFooter(out, spec.Checks.Suppress)
 		writeTotals(out, ch.Name(), reports, failOn, result.elapsed)
@@ -119,39 +131,9 @@ func failing(r matrix.Report, failOn rbaccheck.Severity) bool {
 	return len(rbaccheck.AtLeast(r.Violations, failOn)) > 0
 }
 
-func writeTable(out io.Writer, reports []matrix.Report, failOn rbaccheck.Severity, whoCan, quiet bool) {
-	causes := countCauses(reports)
-	for _, r := range reports {
-		status := "PASS"
-		switch {
-		case failing(r, failOn):
-			status = "FAIL"
-		case r.Expected != "":
-			status = "REJECTED"
-		}
-		if quiet && len(r.Violations) == 0 && len(r.Acknowledged) == 0 {
-			continue
-		}
-		detail := fmt.Sprintf("objects=%d errors=%d warnings=%d", r.Objects, r.Errors(), len(r.Violations)-r.Errors())
-		if r.Expected != "" {
-			detail = "fails as required: " + r.Expected
-		}
-		more, first := causes.once(r)
-		if !first {
-			continue // a render failure is reported once per cause
-		}
-		fmt.Fprintf(out, "%-8s %s: %s%s\n", status, r.Name, detail, more)
-		for _, v := range r.Violations {
-			fmt.Fprintf(out, "         %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
-		}
-		for _, v := range r.Acknowledged {
-			fmt.Fprintf(out, "         acknowledged [%s] %s\n           reason: %s\n", v.Check, v.Message, v.Reason)
-		}
-		if whoCan && r.Model != nil {
-			for _, line := range strings.Split(strings.TrimRight(r.Model.WhoCan().String(), "\n"), "\n") {
-				fmt.Fprintf(out, "         %s\n", line)
-			}
-		}
+func writeChartFindings(out io.Writer, chartReport matrix.Report) {
+	for _, v := range chartReport.Violations {
+		fmt.Fprintf(out, "CHART    %s [%s] %s\n           fix: %s\n", v.Severity, v.Check, v.Message, v.Fix)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strings"
 
@@ -102,8 +103,9 @@ func (z *zeroConfig) register(fs *flag.FlagSet) {
 }
 
 // combinations checks the spec against the chart, discovers the axes when none were given, and
-// expands the full product or, over the budget, a covering array.
-func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common) ([]matrix.Combination, error) {
+// yields the full product (built one combination at a time as rendering asks) or, over the budget, a
+// covering array; z.coverage says how many.
+func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common) (iter.Seq2[matrix.Combination, error], error) {
 	if z.strength < 1 {
 		return nil, usageError{fmt.Sprintf("--strength %d: give 1 or more (2 is pairwise)", z.strength)}
 	}
@@ -119,7 +121,7 @@ func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common)
 		spec.Axes = append(discover.Axes(ds), spec.Axes...)
 		spec.Checks.ChartRejections = true
 	}
-	combos, cov, err := matrix.ExpandWithin(spec, z.maxCombinations, z.strength)
+	combos, cov, err := matrix.ExpandWithinSeq(spec, z.maxCombinations, z.strength)
 	z.coverage = cov
 	return combos, err
 }

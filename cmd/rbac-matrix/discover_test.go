@@ -87,7 +87,7 @@ func TestTableReportsARenderErrorOncePerCause(t *testing.T) {
 	if n := strings.Count(out, "rbac.scopeNamespace is required"); n != 1 {
 		t.Errorf("the cause is printed %d times, want once:\n%s", n, out)
 	}
-	if !strings.Contains(out, "(and 3 more combinations for the same cause, not listed)") || !strings.Contains(out, " 0 passed, 4 failed") ||
+	if !strings.Contains(out, "(and 3 more combinations for the same cause as ") || !strings.Contains(out, " 0 passed, 4 failed") ||
 		!strings.Contains(out, "suppressed [unbound-role]: --suppress\n") {
 		t.Errorf("output:\n%s", out)
 	}

@@ -26,7 +26,7 @@ const usage = `usage:
   rbac-matrix check   [--spec FILE] [CHART | MANIFEST.yaml | MANIFEST-DIR | -] [--axis PATH=V1,V2] [--set PATH=V] [--namespace NS,...] [--release NAME]
                       [--suppress ID] [-o|--output table|json|junit|sarif|github] [--who-can] [--parallel N] [--quiet]
                       [--fail-on error|warning] [--external-role Role/NS/NAME|ClusterRole/NAME] [--external-serviceaccount NS/NAME]
-                      [--max-combinations N] [--strength T] [--summary | --list] [--discover]
+                      [--max-combinations N] [--strength T] [--summary | --list] [--discover] [--real-crypto]
                       (no --spec, --axis or --set: the axes are discovered, see discover; rendered manifests,
                       e.g. helm template ... | rbac-matrix check -, are checked as they are)
   rbac-matrix who-can CHART [--set PATH=V] [--release-namespace NS] [-n NAMESPACE] [--release NAME] [-o text|json]

@@ -40,13 +40,8 @@ func where(n, total int, dependsOn []string) string {
 	return fmt.Sprintf("in %d of %d combinations: %s", n, total, strings.Join(dependsOn, ", "))
 }
 
-// causes counts the combinations per render-failure cause (a required rejection, or a render error),
-// so the table prints each cause once.
-type causes struct {
-	count   map[string]int
-	printed map[string]bool
-}
-
+// causeOf is the render-failure cause of r (a required rejection, or a render error), "" for none:
+// the table prints each cause once.
 func causeOf(r matrix.Report) string {
 	if r.Expected != "" {
 		return "rejected\x00" + r.Expected
@@ -55,30 +50,4 @@ func causeOf(r matrix.Report) string {
 		return "error\x00" + r.Violations[0].Message
 	}
 	return ""
-}
-
-func countCauses(reports []matrix.Report) causes {
-	c := causes{count: map[string]int{}, printed: map[string]bool{}}
-	for _, r := range reports {
-		if k := causeOf(r); k != "" {
-			c.count[k]++
-		}
-	}
-	return c
-}
-
-// once tells whether r is the first of its cause (or has none), and a note of how many share it.
-func (c causes) once(r matrix.Report) (note string, first bool) {
-	k := causeOf(r)
-	if k == "" {
-		return "", true
-	}
-	if c.printed[k] {
-		return "", false
-	}
-	c.printed[k] = true
-	if n := c.count[k]; n > 1 {
-		return fmt.Sprintf(" (and %d more combinations for the same cause, not listed)", n-1), true
-	}
-	return "", true
 }

@@ -285,7 +285,8 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 		"tpl":     tplFun(t, includedNames),
 	})
 	rendered = make(map[string]string, len(keys))
-	var buf strings.Builder
+	buf := getBuffer()
+	defer putBuffer(buf)
 	for _, filename := range keys {
 		if strings.HasPrefix(path.Base(filename), "_") {
 			continue
@@ -293,12 +294,28 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 		vals := tpls[filename].vals
 		vals["Template"] = chartutil.Values{"Name": filename, "BasePath": tpls[filename].basePath}
 		buf.Reset()
-		if err := t.ExecuteTemplate(&buf, filename, vals); err != nil {
+		if err := t.ExecuteTemplate(buf, filename, vals); err != nil {
 			return map[string]string{}, cleanupExecError(filename, err)
 		}
 		rendered[filename] = strings.ReplaceAll(buf.String(), "<no value>", "")
 	}
 	return rendered, nil
+}
+
+// Template output is written to pooled buffers (include and tpl run many times per rendering; a
+// fresh builder grows, and allocates, for each), and copied out as a string.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer {
+	b := buffers.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // a CRD file's megabytes are not kept
+		buffers.Put(b)
+	}
 }
 
 const (
@@ -313,7 +330,8 @@ func warnWrap(warn string) string { return warnStartDelim + warn + warnEndDelim 
 
 func includeFun(t *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
 	return func(name string, data interface{}) (string, error) {
-		var buf strings.Builder
+		buf := getBuffer()
+		defer putBuffer(buf)
 		if v, ok := includedNames[name]; ok {
 			if v > recursionMaxNums {
 				return "", fmt.Errorf("rendering template has a nested reference name: %s: %w", name, fmt.Errorf("unable to execute template"))
@@ -322,7 +340,7 @@ func includeFun(t *template.Template, includedNames map[string]int) func(string,
 		} else {
 			includedNames[name] = 1
 		}
-		err := t.ExecuteTemplate(&buf, name, data)
+		err := t.ExecuteTemplate(buf, name, data)
 		includedNames[name]--
 		return buf.String(), err
 	}
@@ -343,8 +361,9 @@ func tplFun(parent *template.Template, includedNames map[string]int) func(string
 		if err != nil {
 			return "", fmt.Errorf("cannot parse template %q: %w", tpl, err)
 		}
-		var buf strings.Builder
-		if err := t.Execute(&buf, vals); err != nil {
+		buf := getBuffer()
+		defer putBuffer(buf)
+		if err := t.Execute(buf, vals); err != nil {
 			return "", fmt.Errorf("error during tpl function execution for %q: %w", tpl, err)
 		}
 		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil

@@ -135,17 +135,24 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 		return nil, nil, err
 	}
 	if !opts.SkipSchemaValidation {
-		coalesced := top["Values"].(chartutil.Values)
-		if err := validateValues(c, coalesced); err != nil {
-			if !errors.Is(err, errUseHelm) {
-				return nil, nil, err
-			}
-			if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
-				return nil, nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
-			}
+		if err := validateOnce(ch, c, top["Values"].(chartutil.Values)); err != nil {
+			return nil, nil, err
 		}
 	}
 	return c, top, nil
+}
+
+// validate is values.schema.json (the chart's and its dependencies') against coalesced, c's values.
+func validate(c *chart.Chart, coalesced chartutil.Values) error {
+	if err := validateValues(c, coalesced); err != nil {
+		if !errors.Is(err, errUseHelm) {
+			return err
+		}
+		if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
+			return fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", err.Error())
+		}
+	}
+	return nil
 }
 
 // collect splits the rendered files into documents, decodes each (typed only for TypedKinds, each

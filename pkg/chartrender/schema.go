@@ -2,10 +2,14 @@ package chartrender
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"helm.sh/helm/v3/pkg/chart"
@@ -91,4 +95,60 @@ func validateTree(ch *chart.Chart, vals map[string]interface{}, sb *strings.Buil
 		}
 	}
 	return nil
+}
+
+// A matrix renders the same values many times over (every release name and namespace axis repeats
+// them), and the coalesced values are a function of the chart and the user values alone, so the
+// verdict of the schema is kept per chart and digest of the coalesced values (their JSON, keys
+// sorted) and of every schema in the chart tree (so a chart changed in place is validated again). Only validation is kept: every rendering still runs its templates.
+
+const validatedMax = 4096 // verdicts kept before the cache starts over
+
+type validatedKey struct {
+	chart  *chart.Chart // the loaded chart Render was given
+	values [sha256.Size]byte
+}
+
+var (
+	validatedMu sync.Mutex
+	validated   = map[validatedKey]error{}
+	// validations counts the schema validations run (tests read it).
+	validations atomic.Int64
+)
+
+// validateOnce is validate(c, coalesced), run once per distinct coalesced values of ch.
+func validateOnce(ch, c *chart.Chart, coalesced chartutil.Values) error {
+	raw, err := json.Marshal(coalesced)
+	if err != nil { // values JSON cannot hold: no key, validate every time
+		validations.Add(1)
+		return validate(c, coalesced)
+	}
+	h := sha256.New()
+	h.Write(raw)
+	addSchemas(h, c)
+	key := validatedKey{chart: ch}
+	h.Sum(key.values[:0])
+	validatedMu.Lock()
+	verdict, ok := validated[key]
+	validatedMu.Unlock()
+	if ok {
+		return verdict
+	}
+	validations.Add(1)
+	verdict = validate(c, coalesced)
+	validatedMu.Lock()
+	if len(validated) >= validatedMax {
+		clear(validated)
+	}
+	validated[key] = verdict
+	validatedMu.Unlock()
+	return verdict
+}
+
+func addSchemas(h hash.Hash, c *chart.Chart) {
+	fmt.Fprintf(h, "\x00%s %d\x00", c.Name(), len(c.Schema))
+	h.Write(c.Schema)
+	for _, d := range c.Dependencies() {
+		addSchemas(h, d)
+	}
 }

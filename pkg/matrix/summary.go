@@ -2,7 +2,6 @@ package matrix
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -172,42 +171,11 @@ func everyHas(combos [][]string, i int, setting string) bool {
 // combinations that differ only in that axis, no two render differently (objects, or error). An axis
 // no two combinations differ in alone is not named (nothing to compare).
 func InertAxes(spec *Spec, outcomes []Outcome) []string {
-	rendering := make([]string, len(outcomes))
-	for i, o := range outcomes {
-		if o.Err != nil {
-			rendering[i] = "error: " + o.Err.Error()
-		} else {
-			rendering[i] = o.Result.Manifest()
-		}
+	t := NewInertTracker(spec)
+	for _, o := range outcomes {
+		t.Add(o)
 	}
-	var out []string
-	for ai, a := range spec.Axes {
-		if len(a.options()) < 2 {
-			continue
-		}
-		seen := map[string]string{} // the other settings → a rendering
-		compared, differs := false, false
-		for i, o := range outcomes {
-			s := o.Combination.Settings
-			if ai >= len(s) {
-				continue
-			}
-			rest := strings.Join(s[:ai], "\x00") + "\x01" + strings.Join(s[ai+1:], "\x00")
-			if r, ok := seen[rest]; ok {
-				compared = true
-				if r != rendering[i] {
-					differs = true
-					break
-				}
-				continue
-			}
-			seen[rest] = rendering[i]
-		}
-		if compared && !differs {
-			out = append(out, axisName(a))
-		}
-	}
-	return out
+	return t.Axes()
 }
 
 func axisName(a Axis) string {
