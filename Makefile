@@ -6,6 +6,7 @@ TOOLS_BIN ?= $(HOME)/.cache/workload-rbac/tools
 export PATH := $(TOOLS_BIN):$(PATH)
 CHARTS := charts/operator charts/registry-server charts/watchlist-operator charts/tenant-operator charts/kube-api-gateway
 GO_TEST_FLAGS ?=
+DIST ?= dist
 
 .PHONY: help
 help: ## List the targets.
@@ -36,6 +37,10 @@ test-unit: ## Go unit tests, the in-process flag-matrix tests of both charts, an
 	go vet -tags e2e ./pkg/controlplane/ ./tests/e2e/
 	go vet -tags kind ./tests/e2e/
 	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: package
+package: tools ## Package the library and every chart (helm package --dependency-update) into $(DIST)/.
+	@bash scripts/package.sh $(DIST) templates-lib $(CHARTS)
 
 .PHONY: lint
 lint: deps ## helm lint and ct lint (chart-testing, ct.yaml) on both charts.
