@@ -6,6 +6,7 @@ TOOLS_BIN ?= $(HOME)/.cache/workload-rbac/tools
 export PATH := $(TOOLS_BIN):$(PATH)
 CHARTS := charts/operator charts/registry-server charts/watchlist-operator charts/tenant-operator charts/kube-api-gateway
 GO_TEST_FLAGS ?=
+DIST ?= dist
 
 .PHONY: help
 help: ## List the targets.
@@ -37,10 +38,14 @@ test-unit: ## Go unit tests, the in-process flag-matrix tests of both charts, an
 	go vet -tags kind ./tests/e2e/
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: package
+package: tools ## Package the library and every chart (helm package --dependency-update) into $(DIST)/.
+	@bash scripts/package.sh $(DIST) templates-lib $(CHARTS)
+
 .PHONY: lint
-lint: deps ## helm lint and ct lint (chart-testing, ct.yaml) on both charts.
+lint: deps ## helm lint and ct lint (chart-testing, ct.yaml: every chart, and a version bump for each changed since the last release).
 	@for c in $(CHARTS); do helm lint --strict $$c; done
-	ct lint --config ct.yaml --all
+	@bash scripts/ct-lint.sh
 
 .PHONY: generate-golden
 generate-golden: ## Refresh the checked-in golden who-can tables and full manifests (review the diff).
@@ -51,7 +56,11 @@ generate-docs: ## Regenerate the README values tables and each values.schema.jso
 	go run ./cmd/values-doc -readme README.md $(CHARTS)
 
 .PHONY: verify
-verify: verify-docs verify-go lint-go ## Fail when generated files drifted, Go code is not gofmt'd, go.mod is not tidy, or golangci-lint finds an issue.
+verify: verify-docs verify-go verify-versions lint-go ## Fail when generated files drifted, Go code is not gofmt'd, go.mod is not tidy, or golangci-lint finds an issue.
+
+.PHONY: verify-versions
+verify-versions: ## Fail when the library or a chart changed since the last release (scripts/release.env) without a higher version.
+	@bash scripts/check-versions.sh
 
 .PHONY: lint-go
 lint-go: ## golangci-lint (pinned in scripts/versions.env, built once from the module proxy) over every build tag.

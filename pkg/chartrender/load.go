@@ -21,25 +21,53 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 )
 
-// Load reads the chart at path (a directory or a .tgz). Every dependency declared in Chart.yaml with a
-// file:// repository is loaded from that path (relative to the chart directory), recursively, so a
-// chart and its library are tested straight from a checkout without `helm dependency build` — and a
-// stale copy vendored under charts/ never hides a change to the library (when the path exists it wins;
-// otherwise the vendored copy is used). A missing dependency from any other repository is an error that
-// says how to vendor it.
+// Load reads the chart at path (a directory or a .tgz).
+//
+// A chart directory: every dependency declared in Chart.yaml with a file:// repository is loaded from
+// that path (relative to the chart directory), recursively, so a chart and its library are tested
+// straight from a checkout without `helm dependency build` — and a stale copy vendored under charts/
+// never hides a change to the library (when the path exists it wins; otherwise the vendored copy is
+// used). A missing dependency from any other repository is an error that says how to vendor it.
+//
+// A packaged chart (.tgz) is checked as packaged, as `helm template`/`helm install` of the package
+// would render it: its dependencies are the ones packed under charts/ inside it, and a file://
+// source on disk never replaces them. A package that lacks a declared dependency is an error that
+// says how to repackage it.
 func Load(path string) (*chart.Chart, error) {
 	ch, err := loader.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", path, err)
 	}
-	dir := path
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		dir = filepath.Dir(path) // a packaged chart: file:// paths are relative to where it sits
+		if err := checkPackagedDeps(ch, path); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	}
-	if err := resolveFileDeps(ch, dir, map[string]bool{}); err != nil {
+	if err := resolveFileDeps(ch, path, map[string]bool{}); err != nil {
 		return nil, err
 	}
 	return ch, nil
+}
+
+// checkPackagedDeps requires every dependency a packaged chart (and each chart packed in it)
+// declares to be packed inside it, the check Helm's own dependency processing skips for a
+// dependency that is missing rather than disabled.
+func checkPackagedDeps(ch *chart.Chart, pkg string) error {
+	present := map[string]bool{}
+	for _, d := range ch.Dependencies() {
+		present[d.Name()] = true
+		if err := checkPackagedDeps(d, pkg); err != nil {
+			return err
+		}
+	}
+	for _, dep := range ch.Metadata.Dependencies {
+		if !present[dep.Name] {
+			return fmt.Errorf("packaged chart %s: chart %s declares dependency %s (%s) but the package has no charts/%s-*.tgz: "+
+				"repackage it with `helm package --dependency-update CHART_DIR`", pkg, ch.Name(), dep.Name, dep.Repository, dep.Name)
+		}
+	}
+	return nil
 }
 
 func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) error {
