@@ -19,7 +19,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(helmPluginArgs(os.Args[1:], os.Getenv), os.Stdout, os.Stderr))
 }
 
 const usage = `usage:
