@@ -243,7 +243,7 @@ var invalidCases = []invalidCase{
 		schemaHead + "operator:\n- at '/registryAPI/rules/0': 'allOf' failed\n  - at '/registryAPI/rules/0': missing property 'resources must not contain the wildcard \"*\", bare or in a subresource such as \"*/scale\": list each one explicitly (least privilege)'\n",
 		"workload-rbac: registryAPI.rules[0].resources[0] \"*/scale\" hides the wildcard \"*\": list each one explicitly (least privilege)"},
 	{"every subresource of a resource", "registry-server", "", serverRules(oneRule(obj{"resources": arr{"pods/*"}})),
-		schemaHead + "registry-server:\n- at '/rbac/rules/0': 'allOf' failed\n  - at '/rbac/rules/0': missing property 'resources must not contain the wildcard \"*\", bare or in a subresource such as \"*/scale\": list each one explicitly (least privilege)'\n",
+		schemaHead + "registry-server:\n- at '/rbac/rules/0': 'allOf' failed\n  - at '/rbac/rules/0': missing property 'resources must not end in \"/*\": Kubernetes has no per-resource subresource wildcard, so \"deployments/*\" matches no request: list the subresources by name (e.g. deployments/status)'\n",
 		"workload-rbac: rbac.rules[0].resources[0] \"pods/*\" matches no request: Kubernetes has no per-resource subresource wildcard; list the subresources the workload needs by name, e.g. pods/status"},
 	{"resourceNames with list", "registry-server", "",
 		serverRules(oneRule(obj{"resources": arr{"secrets"}, "resourceNames": arr{"token"}, "verbs": arr{"get", "list"}})),

@@ -91,10 +91,21 @@ func RuleDefs() map[string]*Object {
 		props.Set(f, p)
 	}
 	var policy []interface{}
+	// perResourceWildcard is "<resource>/*", which Kubernetes matches to no request (it has no
+	// per-resource subresource wildcard): refused with its own message, not as a wildcard.
+	const perResourceWildcard = `^[^*]+/\*$`
 	for _, f := range RuleFields {
-		cond := NewObject("properties", NewObject(f, NewObject("contains", NewObject("pattern", `\*`))), "required", strs([]string{f}))
+		star := NewObject("pattern", `\*`)
+		if f == "resources" {
+			star.Set("not", NewObject("pattern", perResourceWildcard))
+		}
+		cond := NewObject("properties", NewObject(f, NewObject("contains", star)), "required", strs([]string{f}))
 		policy = append(policy, refuse(cond,
 			f+` must not contain the wildcard "*", bare or in a subresource such as "*/scale": list each one explicitly (least privilege)`))
+		if f == "resources" {
+			policy = append(policy, refuse(NewObject("properties", NewObject(f, NewObject("contains", NewObject("pattern", perResourceWildcard))), "required", strs([]string{f})),
+				`resources must not end in "/*": Kubernetes has no per-resource subresource wildcard, so "deployments/*" matches no request: list the subresources by name (e.g. deployments/status)`))
+		}
 	}
 	policy = append(policy,
 		refuse(containsAny("verbs", EscalatingVerbs),
