@@ -79,7 +79,7 @@ verify-docs: ## Fail when the README values tables (root and per chart) or value
 	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
 
 .PHONY: bench
-bench: tools ## Per combination vs forked `helm template`: operator, heavy fixture, whole matrix; heavy peak RSS 64 vs 1,024.
+bench: tools ## Per combination vs forked `helm template`: operator, heavy fixture, whole matrix; heavy peak RSS 64 vs 1,024; pkg/helmtest vs terratest RenderTemplate.
 	go test ./tests/ -run '^$$' -bench . -benchtime 1x -timeout 60m
 
 .PHONY: controlplane

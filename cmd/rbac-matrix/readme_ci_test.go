@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -23,5 +25,22 @@ func TestREADMECIExamplesAreCurrent(t *testing.T) {
 	_, check, _ := runCLI(t, "check", "-", "-n", "apps")
 	if !strings.Contains(readme, check) {
 		t.Errorf("README.md lacks the current manifest check output:\n%s", check)
+	}
+	// The SARIF result as `jq '.runs[0].results[0]'` prints it (two-space indent, keys in order),
+	// run from the repository root.
+	_, sarif, _ := runCLI(t, "check", "--spec", "../../tests/fixtures/gated-binding/matrix.yaml", "-o", "sarif")
+	var log struct {
+		Runs []struct{ Results []json.RawMessage }
+	}
+	if err := json.Unmarshal([]byte(sarif), &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) == 0 {
+		t.Fatalf("sarif: %v\n%s", err, sarif)
+	}
+	var first bytes.Buffer
+	if err := json.Indent(&first, log.Runs[0].Results[0], "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(first.String(), "../../tests/", "tests/")
+	if !strings.Contains(readme, want) {
+		t.Errorf("README.md lacks the current SARIF result:\n%s", want)
 	}
 }

@@ -29,7 +29,10 @@ func TestNamespaceScopedOperator(t *testing.T) {
 	if len(role.Rules) == 0 {
 		t.Error("the Role in team-a grants nothing")
 	}
-	spec, _ := matrix.LoadSpec("../../tests/matrix/operator.yaml") // its suppressions
+	spec, err := matrix.LoadSpec("../../tests/matrix/operator.yaml") // its suppressions
+	if err != nil {
+		t.Fatal(err)
+	}
 	helmtest.RequireNoViolations(t, out, spec.Checks)
 }
 

@@ -63,7 +63,7 @@ func TestLoadSpecNamesTheBadKey(t *testing.T) {
 	_, err = LoadSpec(writeSpec(t, "chart: c\naxes:\n  - path: a\n"))
 	require.ErrorContains(t, err, "axes[0] (a) has no values: list the values it takes")
 	_, err = LoadSpec(writeSpec(t, "chart: c\naxes:\n  - path: a\n    values: [1]\n    namespace: [x]\n"))
-	require.ErrorContains(t, err, "axes[0] sets 2 of path, namespace, releaseName, valuesFiles: set exactly one")
+	require.ErrorContains(t, err, "axes[0] sets 2 of path, namespace, releaseName, valuesFiles, kubeVersion, apiVersions: set exactly one")
 	_, err = LoadSpec(writeSpec(t, "axes: []\n"))
 	require.ErrorContains(t, err, "chart is empty")
 }
