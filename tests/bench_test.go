@@ -40,12 +40,25 @@ func helmDependencyBuild(b *testing.B, helm, chartPath string) {
 	}
 }
 
+// cost is what one combination costs: wall time, and CPU time (user + system, every thread): on a
+// shared machine the wall time swings with the load, the CPU time much less.
+type cost struct{ wall, cpu time.Duration }
+
+func (c cost) add(o cost) cost { return cost{c.wall + o.wall, c.cpu + o.cpu} }
+
+// selfCPU is the CPU time this process has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // forkPerCombination forks `helm template` for each of combos (a values file each) and returns the
-// mean wall time of one fork.
-func forkPerCombination(b *testing.B, helm, chartPath string, combos []matrix.Combination) time.Duration {
+// mean cost of one fork (the child's CPU time).
+func forkPerCombination(b *testing.B, helm, chartPath string, combos []matrix.Combination) cost {
 	b.Helper()
 	dir := b.TempDir()
-	var total time.Duration
+	var total cost
 	for i, c := range combos {
 		data, _ := yaml.Marshal(c.Values)
 		file := filepath.Join(dir, fmt.Sprintf("values-%d.yaml", i))
@@ -57,16 +70,17 @@ func forkPerCombination(b *testing.B, helm, chartPath string, combos []matrix.Co
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("helm template %s: %v\n%s", c.Name(), err, out)
 		}
-		total += time.Since(t0)
+		total = total.add(cost{time.Since(t0), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()})
 	}
-	return total / time.Duration(len(combos))
+	return cost{total.wall / time.Duration(len(combos)), total.cpu / time.Duration(len(combos))}
 }
 
 // inProcessPerCombination renders and checks every combo through matrix.RenderStream with opts and
-// returns the mean wall time per combination (first renders included: parsing, key pool, caches).
-func inProcessPerCombination(b *testing.B, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig, opts matrix.RunOptions) time.Duration {
+// returns the mean cost per combination (first renders included: parsing, key pool, caches; the CPU
+// time is the whole process's, garbage collection included).
+func inProcessPerCombination(b *testing.B, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig, opts matrix.RunOptions) cost {
 	b.Helper()
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), selfCPU()
 	err := matrix.RenderStream(context.Background(), ch, slices.Values(combos), opts, func(o matrix.Outcome) error {
 		checks.Evaluate(o)
 		return nil
@@ -74,7 +88,8 @@ func inProcessPerCombination(b *testing.B, ch *chart.Chart, combos []matrix.Comb
 	if err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0) / time.Duration(len(combos))
+	n := time.Duration(len(combos))
+	return cost{time.Since(t0) / n, (selfCPU() - cpu0) / n}
 }
 
 // sampleValid picks up to n combinations spread over combos that render without error.
@@ -99,19 +114,22 @@ func compare(b *testing.B, chartPath string, ch *chart.Chart, combos []matrix.Co
 	if len(sample) == 0 {
 		b.Fatal("no combination renders")
 	}
-	var forked, ours, helmEngine time.Duration
+	var forked, ours, helmEngine cost
 	for n := 0; n < b.N; n++ {
-		forked += forkPerCombination(b, helm, chartPath, sample)
-		ours += inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1})
-		helmEngine += inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1, Render: chartrender.Options{Engine: chartrender.EngineHelm, RealCrypto: true}})
+		forked = forked.add(forkPerCombination(b, helm, chartPath, sample))
+		ours = ours.add(inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1}))
+		helmEngine = helmEngine.add(inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1, Render: chartrender.Options{Engine: chartrender.EngineHelm, RealCrypto: true}}))
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) / 1e6 }
 	b.ReportMetric(float64(len(combos)), "combinations")
-	b.ReportMetric(ms(forked), "ms/combo-helm-template")
-	b.ReportMetric(ms(ours), "ms/combo-in-process")
-	b.ReportMetric(ms(helmEngine), "ms/combo-in-process-helm-engine")
-	b.ReportMetric(ms(forked)/ms(ours), "x-faster")
-	b.ReportMetric(ms(forked)/ms(helmEngine), "x-faster-helm-engine")
+	b.ReportMetric(ms(forked.wall), "ms/combo-helm-template")
+	b.ReportMetric(ms(ours.wall), "ms/combo-in-process")
+	b.ReportMetric(ms(helmEngine.wall), "ms/combo-in-process-helm-engine")
+	b.ReportMetric(ms(forked.wall)/ms(ours.wall), "x-faster")
+	b.ReportMetric(ms(forked.wall)/ms(helmEngine.wall), "x-faster-helm-engine")
+	b.ReportMetric(ms(forked.cpu), "ms-cpu/combo-helm-template")
+	b.ReportMetric(ms(ours.cpu), "ms-cpu/combo-in-process")
+	b.ReportMetric(ms(forked.cpu)/ms(ours.cpu), "x-faster-cpu")
 }
 
 // BenchmarkOperator: every combination of the operator chart, rendered and checked in-process, vs
@@ -137,11 +155,11 @@ func BenchmarkWholeMatrix(b *testing.B) {
 	helm := helmCLI(b)
 	paths, _ := filepath.Glob("matrix/*.yaml")
 	var combos int
-	var ours, forked time.Duration
+	var ours, forked cost
 	for n := 0; n < b.N; n++ {
 		combos = 0
 		for _, path := range paths {
-			t0 := time.Now()
+			t0, cpu0 := time.Now(), selfCPU()
 			spec, ch, cs := loadSpecChart(b, path)
 			err := matrix.RenderEach(context.Background(), ch, slices.Values(cs), 0, func(o matrix.Outcome) error {
 				if r := spec.Checks.Evaluate(o); r.Errors() > 0 {
@@ -152,17 +170,19 @@ func BenchmarkWholeMatrix(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ours += time.Since(t0)
+			ours = ours.add(cost{time.Since(t0), selfCPU() - cpu0})
 			helmDependencyBuild(b, helm, spec.ChartPath())
-			forked += forkPerCombination(b, helm, spec.ChartPath(), sampleValid(ch, cs, 16)) * time.Duration(len(cs))
+			f := forkPerCombination(b, helm, spec.ChartPath(), sampleValid(ch, cs, 16))
+			forked = forked.add(cost{f.wall * time.Duration(len(cs)), f.cpu * time.Duration(len(cs))})
 			combos += len(cs)
 		}
 	}
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*combos) / 1e6 }
 	b.ReportMetric(float64(combos), "combinations")
-	b.ReportMetric(per(ours), "ms/combo-in-process")
-	b.ReportMetric(per(forked), "ms/combo-helm-template")
-	b.ReportMetric(per(forked)/per(ours), "x-faster")
+	b.ReportMetric(per(ours.wall), "ms/combo-in-process")
+	b.ReportMetric(per(forked.wall), "ms/combo-helm-template")
+	b.ReportMetric(per(forked.wall)/per(ours.wall), "x-faster")
+	b.ReportMetric(per(forked.cpu)/per(ours.cpu), "x-faster-cpu")
 }
 
 // BenchmarkHeavyPeakRSS runs `rbac-matrix check` (the CLI, built for the run) on 64 and then 1,024

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
 // --real-crypto gives Helm's key generation back: with the key pool, a chart whose only difference
@@ -34,5 +40,37 @@ func TestRealCryptoFlagGeneratesFreshKeys(t *testing.T) {
 	code, out, errOut = runCLI(t, append(args, "--real-crypto")...)
 	if code != exitPass || strings.Contains(out, inert) || !strings.Contains(out, "2 combinations checked") {
 		t.Errorf("--real-crypto: exit %d, want fresh keys (no inert axis):\n%s%s", code, out, errOut)
+	}
+}
+
+// cancelOnRow cancels the run when the first combination's row is written.
+type cancelOnRow struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnRow) Write(p []byte) (int, error) {
+	if s := string(p); strings.HasPrefix(s, "PASS") || strings.HasPrefix(s, "REJECTED") || strings.HasPrefix(s, "FAIL") {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// The table prints each combination as soon as it is checked: a run stopped when its first row
+// appears has rendered only the few combinations in flight, not the whole matrix.
+func TestCheckPrintsEachCombinationAsItIsChecked(t *testing.T) {
+	defer func(f func() (context.Context, context.CancelFunc)) { interruptible = f }(interruptible)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interruptible = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	out := &cancelOnRow{cancel: cancel}
+	var errOut bytes.Buffer
+	code := run([]string{"check", "--spec", "../../tests/matrix/operator.yaml", "--list", "--parallel", "2"}, out, &errOut)
+	m := regexp.MustCompile(`interrupted: (\d+) of 192 combinations checked`).FindStringSubmatch(errOut.String())
+	if code != exitTool || m == nil {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if n, _ := strconv.Atoi(m[1]); n > 1+2*matrix.MaxWorkers() {
+		t.Errorf("%d of 192 combinations were checked before the first row was printed", n)
 	}
 }
