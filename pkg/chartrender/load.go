@@ -1,5 +1,5 @@
-// Package chartrender loads a Helm chart (directory or packaged .tgz) together with its file://
-// dependencies and renders it in-process with the Helm v3 SDK — the same steps as `helm template`
+// Package chartrender loads a Helm chart (a directory with its file:// dependencies, or a packaged .tgz
+// as packaged) and renders it in-process with the Helm v3 SDK — the same steps as `helm template`
 // (dependency processing, values schema validation, the template engine, manifest sorting) without
 // forking a process — then decodes the manifests the checks read into typed k8s.io/api objects.
 //
