@@ -236,6 +236,7 @@ func TestPreCommitHookRunsTheCheckOnAChart(t *testing.T) {
 	if len(entry) < 2 || entry[0] != "rbac-matrix" {
 		t.Fatalf("entry %q: want `rbac-matrix SUBCOMMAND ...`", h.Entry)
 	}
+	expectReadmePreCommitExampleUses(t, h.ID)
 	root, _ := filepath.Abs("..")
 	bin := rbacMatrixBinary(t)
 	for chart, wantCode := range map[string]int{"charts/registry-server": 0, "tests/fixtures/static-orphan": 1} {
@@ -244,5 +245,45 @@ func TestPreCommitHookRunsTheCheckOnAChart(t *testing.T) {
 		if res.code != wantCode {
 			t.Errorf("the hook on %s: exit %d, want %d\n%s", chart, res.code, wantCode, tr)
 		}
+	}
+}
+
+// expectReadmePreCommitExampleUses checks the README's .pre-commit-config.yaml example: it parses
+// strictly, and every hook it lists is id.
+func expectReadmePreCommitExampleUses(t *testing.T, id string) {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(# \\.pre-commit-config\\.yaml\n.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no ```yaml block starting with # .pre-commit-config.yaml")
+	}
+	var config struct {
+		Repos []struct {
+			Repo  string `json:"repo"`
+			Rev   string `json:"rev"`
+			Hooks []struct {
+				ID    string   `json:"id"`
+				Alias string   `json:"alias"`
+				Args  []string `json:"args"`
+			} `json:"hooks"`
+		} `json:"repos"`
+	}
+	if err := yaml.UnmarshalStrict(m[1], &config); err != nil {
+		t.Fatalf("README's .pre-commit-config.yaml example: %v", err)
+	}
+	hooks := 0
+	for _, r := range config.Repos {
+		for _, hk := range r.Hooks {
+			hooks++
+			if hk.ID != id || len(hk.Args) == 0 {
+				t.Errorf("README's pre-commit example hook %+v: want id %s and the chart in args", hk, id)
+			}
+		}
+	}
+	if hooks == 0 {
+		t.Error("README's pre-commit example lists no hook")
 	}
 }

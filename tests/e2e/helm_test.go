@@ -35,13 +35,18 @@ type helmClient struct {
 	kubeconfig string
 }
 
+// clientGetter is the RESTClientGetter both Helm SDK majors take: kubeconfig, in namespace.
+func clientGetter(kubeconfig, namespace string) *genericclioptions.ConfigFlags {
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &kubeconfig
+	flags.Namespace = &namespace
+	return flags
+}
+
 func (h helmClient) config(t testing.TB, namespace string) *action.Configuration {
 	t.Helper()
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig = &h.kubeconfig
-	flags.Namespace = &namespace
 	cfg := new(action.Configuration)
-	if err := cfg.Init(flags, namespace, "secret", func(string, ...interface{}) {}); err != nil {
+	if err := cfg.Init(clientGetter(h.kubeconfig, namespace), namespace, "secret", func(string, ...interface{}) {}); err != nil {
 		t.Fatalf("helm init for namespace %s: %v", namespace, err)
 	}
 	return cfg

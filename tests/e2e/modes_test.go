@@ -167,17 +167,32 @@ func runtimeRules(objs []runtime.Object) []rbacv1.PolicyRule {
 }
 
 func TestEveryValidCombinationGrantsExactlyWhatTheChartRenders(t *testing.T) {
+	everyValidMode(t, helmV3{}, "")
+}
+
+// TestHelmV4SDKInstallsEveryValidCombination is the same pass with the Helm v4 SDK, which installs
+// by server-side apply: every valid combination of both charts, the same access expectations.
+func TestHelmV4SDKInstallsEveryValidCombination(t *testing.T) {
+	everyValidMode(t, helm4, "v4-")
+}
+
+// everyValidMode installs each valid combination of both charts with h as release prefix+chart-i,
+// acts as every account, and uninstalls.
+func everyValidMode(t *testing.T, h sdk, prefix string) {
 	for _, chartName := range []string{"operator", "registry-server"} {
 		for i, m := range validModes(chartName) {
-			name := fmt.Sprintf("%s-%d", strings.Split(chartName, "-")[0], i)
+			name := fmt.Sprintf("%s%s-%d", prefix, strings.Split(chartName, "-")[0], i)
 			t.Run(chartName+" "+m.String(), func(t *testing.T) {
 				in := render(t, chartName, name, "rel-"+name, m)
-				helm.install(t, charts[chartName], name, in.namespace, m.values(chartName))
+				h.install(t, chartName, name, in.namespace, m.values(chartName))
+				if _, v4 := h.(helmV4); v4 {
+					expectAppliedServerSide(t, in)
+				}
 				checkAccounts(t, in)
 				if chartName == "operator" {
 					checkRuntimeGrants(t, in)
 				}
-				helm.uninstall(t, name, in.namespace)
+				h.uninstall(t, name, in.namespace)
 				expectNoClusterScopedLeft(t, in)
 			})
 		}

@@ -72,6 +72,9 @@ func setUp(c clusterUnderTest, workDir string) error {
 		}
 		charts[name] = ch
 	}
+	if err := setUpV4(kubeconfig, workDir); err != nil {
+		return err
+	}
 	for _, ns := range tenantNamespaces {
 		if err := ensureNamespace(ns); err != nil {
 			return err
