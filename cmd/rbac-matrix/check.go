@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
@@ -60,7 +59,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		return 0, usageError{err.Error()}
 	}
 	start := time.Now()
-	ch, err := chartrender.Load(spec.ChartPath())
+	ch, err := spec.LoadChart()
 	if err != nil {
 		return 0, err
 	}

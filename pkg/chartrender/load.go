@@ -36,13 +36,42 @@ func Load(path string) (*chart.Chart, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
 		dir = filepath.Dir(path) // a packaged chart: file:// paths are relative to where it sits
 	}
-	if err := resolveFileDeps(ch, dir, map[string]bool{}); err != nil {
+	if err := resolveFileDeps(ch, dir); err != nil {
 		return nil, err
 	}
 	return ch, nil
 }
 
-func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) error {
+func resolveFileDeps(ch *chart.Chart, dir string) error {
+	return ResolveFileDeps(ch, dir, func(c *chart.Chart) []DependencyRef {
+		refs := make([]DependencyRef, len(c.Metadata.Dependencies))
+		for i, d := range c.Metadata.Dependencies {
+			refs[i] = DependencyRef{Name: d.Name, Repository: d.Repository}
+		}
+		return refs
+	}, func(dir string) (*chart.Chart, error) { return loader.Load(dir) })
+}
+
+// DependencyRef is a dependency as Chart.yaml declares it.
+type DependencyRef struct{ Name, Repository string }
+
+// LoadedChart is what ResolveFileDeps needs of a chart: Helm v3's *chart.Chart and Helm v4's
+// *chart.Chart (helm.sh/helm/v4/pkg/chart/v2) both are one.
+type LoadedChart[C any] interface {
+	Name() string
+	Dependencies() []C
+	SetDependencies(...C)
+	AddDependency(...C)
+}
+
+// ResolveFileDeps is Load's dependency step for a chart of either Helm SDK: every dependency of ch
+// (loaded from dir) that declares(ch) gives with a file:// repository is loaded with load from that
+// path, recursively, replacing a vendored copy when the path exists.
+func ResolveFileDeps[C LoadedChart[C]](ch C, dir string, declares func(C) []DependencyRef, load func(dir string) (C, error)) error {
+	return resolveDeps(ch, dir, declares, load, map[string]bool{})
+}
+
+func resolveDeps[C LoadedChart[C]](ch C, dir string, declares func(C) []DependencyRef, load func(string) (C, error), visiting map[string]bool) error {
 	abs, _ := filepath.Abs(dir)
 	if visiting[abs] {
 		return fmt.Errorf("chart %s: file:// dependencies form a cycle through %s", ch.Name(), abs)
@@ -50,19 +79,19 @@ func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) erro
 	visiting[abs] = true
 	defer delete(visiting, abs)
 
-	present := map[string]*chart.Chart{}
+	present := map[string]C{}
 	for _, d := range ch.Dependencies() {
 		present[d.Name()] = d
 	}
-	for _, dep := range ch.Metadata.Dependencies {
+	for _, dep := range declares(ch) {
 		local := strings.HasPrefix(dep.Repository, "file://")
-		if vendored := present[dep.Name]; vendored != nil {
+		if vendored, ok := present[dep.Name]; ok {
 			if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))); !local || err != nil {
 				continue // vendored, and no source to prefer
 			}
-			kept := []*chart.Chart{}
+			kept := []C{}
 			for _, d := range ch.Dependencies() {
-				if d != vendored {
+				if any(d) != any(vendored) {
 					kept = append(kept, d)
 				}
 			}
@@ -73,14 +102,14 @@ func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) erro
 				ch.Name(), dep.Name, dep.Repository, dir)
 		}
 		depDir := filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))
-		sub, err := loader.Load(depDir)
+		sub, err := load(depDir)
 		if err != nil {
 			return fmt.Errorf("chart %s: load file:// dependency %s from %s: %w", ch.Name(), dep.Name, depDir, err)
 		}
 		if sub.Name() != dep.Name {
 			return fmt.Errorf("chart %s: dependency %s points at %s, which holds chart %s", ch.Name(), dep.Name, depDir, sub.Name())
 		}
-		if err := resolveFileDeps(sub, depDir, visiting); err != nil {
+		if err := resolveDeps(sub, depDir, declares, load, visiting); err != nil {
 			return err
 		}
 		ch.AddDependency(sub)

@@ -60,8 +60,16 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Namespace: opts.Namespace}
-	notesKey := path.Join(c.Name(), "templates", "NOTES.txt")
+	return NewResult(files, c.Name(), opts.Namespace)
+}
+
+// NewResult is the Result of the files a template engine rendered for chart top (template path →
+// content), as `helm template` treats them: top's NOTES.txt becomes Notes and every other NOTES.txt is
+// dropped, the documents are decoded with namespace as the release namespace and ordered as Helm
+// installs them. files is emptied of its NOTES. pkg/helmv4 builds its results with it.
+func NewResult(files map[string]string, top, namespace string) (*Result, error) {
+	res := &Result{Namespace: namespace}
+	notesKey := path.Join(top, "templates", "NOTES.txt")
 	for name, content := range files {
 		if strings.HasSuffix(name, "NOTES.txt") {
 			if name == notesKey {
@@ -71,7 +79,7 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 		}
 	}
 	if err := res.collect(files); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
+		return nil, fmt.Errorf("chart %s: %w", top, err)
 	}
 	return res, nil
 }
