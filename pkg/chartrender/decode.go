@@ -116,23 +116,37 @@ func decodeLean(m releaseutil.Manifest, namespace string) (runtime.Object, error
 	return p, nil
 }
 
-// splitCache keeps releaseutil.SplitManifests' result (documents in Helm's order) by file content:
-// its regular expression costs tens of milliseconds on a file of megabytes (CRDs), and such files
-// render identically in every combination.
+// splitCache keeps a Splitter's result (documents in Helm's order) by splitter and file content:
+// releaseutil.SplitManifests' regular expression costs tens of milliseconds on a file of megabytes
+// (CRDs), and such files render identically in every combination.
 var splitCache contentCache[[]string]
 
-// splitDocuments is releaseutil.SplitManifests with the documents in BySplitManifestsOrder.
-func splitDocuments(content string) []string {
-	if docs, ok := splitCache.get(content); ok {
+// Splitter is one Helm major's releaseutil.SplitManifests: it splits a rendered file into its
+// documents, keyed manifest-0, manifest-1, ... Name tells splitters apart in the cache.
+type Splitter struct {
+	Name  string
+	Split func(content string) map[string]string
+}
+
+// SplitterV3 is Helm v3's: each document trimmed of surrounding whitespace.
+var SplitterV3 = Splitter{"v3", releaseutil.SplitManifests}
+
+// splitDocuments is SplitterV3 with the documents in BySplitManifestsOrder.
+func splitDocuments(content string) []string { return SplitterV3.documents(content) }
+
+// documents are the documents of content as s splits them, in BySplitManifestsOrder.
+func (s Splitter) documents(content string) []string {
+	key := s.Name + "\x00" + content
+	if docs, ok := splitCache.get(key); ok {
 		return docs
 	}
-	docs := splitSorted(content)
-	splitCache.put(content, docs)
+	docs := s.sorted(content)
+	splitCache.put(key, docs)
 	return docs
 }
 
-func splitSorted(content string) []string {
-	split := releaseutil.SplitManifests(content)
+func (s Splitter) sorted(content string) []string {
+	split := s.Split(content)
 	keys := make([]string, 0, len(split))
 	for k := range split {
 		keys = append(keys, k)

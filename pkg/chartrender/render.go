@@ -60,14 +60,15 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewResult(files, c.Name(), opts.Namespace)
+	return NewResult(files, c.Name(), opts.Namespace, SplitterV3)
 }
 
 // NewResult is the Result of the files a template engine rendered for chart top (template path →
 // content), as `helm template` treats them: top's NOTES.txt becomes Notes and every other NOTES.txt is
 // dropped, the documents are decoded with namespace as the release namespace and ordered as Helm
-// installs them. files is emptied of its NOTES. pkg/helmv4 builds its results with it.
-func NewResult(files map[string]string, top, namespace string) (*Result, error) {
+// installs them; split is the Helm major's releaseutil.SplitManifests. files is emptied of its NOTES.
+// pkg/helmv4 builds its results with it.
+func NewResult(files map[string]string, top, namespace string, split Splitter) (*Result, error) {
 	res := &Result{Namespace: namespace}
 	notesKey := path.Join(top, "templates", "NOTES.txt")
 	for name, content := range files {
@@ -78,7 +79,7 @@ func NewResult(files map[string]string, top, namespace string) (*Result, error) 
 			delete(files, name)
 		}
 	}
-	if err := res.collect(files); err != nil {
+	if err := res.collect(files, split); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", top, err)
 	}
 	return res, nil
@@ -151,7 +152,7 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 // installs them (releaseutil.InstallOrder by kind, then template path, then position). Unlike
 // releaseutil.SortManifests it does not parse each document a second time, and it keeps hooks: they
 // are objects the chart creates too.
-func (r *Result) collect(files map[string]string) error {
+func (r *Result) collect(files map[string]string, split Splitter) error {
 	type doc struct {
 		m     releaseutil.Manifest
 		obj   runtime.Object
@@ -170,7 +171,7 @@ func (r *Result) collect(files map[string]string) error {
 	sort.Strings(names)
 	var docs []doc
 	for _, name := range names {
-		for _, content := range splitDocuments(files[name]) {
+		for _, content := range split.documents(files[name]) {
 			if strings.TrimSpace(content) == "" || isOnlyComments(content) {
 				continue
 			}

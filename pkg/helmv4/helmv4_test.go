@@ -96,14 +96,7 @@ func TestLoadRefusesChartAPIVersionV3(t *testing.T) {
 
 // A chart converted to Helm v3's types and back is the same chart, and both render the same objects.
 func TestConversionKeepsTheChart(t *testing.T) {
-	ch, err := Load("../../charts/operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v3, err := ToV3(ch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch, v3 := loadOperator(t)
 	if back, _ := FromV3(v3); back != ch {
 		t.Error("FromV3(ToV3(ch)) is not ch")
 	}
@@ -159,4 +152,43 @@ func TestOnlyFuncsIsComplete(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("Helm v4 functions Helm v3 lacks, not in OnlyFuncs: %v", missing)
 	}
+}
+
+// Helm v4 splits documents keeping the whitespace after each, so a block scalar that ends a document
+// keeps its trailing newline (`helm4 template` prints it); Helm v3 trims it.
+func TestDocumentsSplitAsHelmV4Does(t *testing.T) {
+	ch, v3 := loadOperator(t)
+	opts := chartrender.Options{ReleaseName: "rel", Namespace: "ops", Values: map[string]any{"rbac": map[string]any{"namespaceScoped": true, "watchNamespaces": []any{"team-a"}}}}
+	rules := func(res *chartrender.Result, err error) string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range res.Manifests {
+			if m.Name == "operator/templates/registry-api-rules.yaml" {
+				return m.Content
+			}
+		}
+		t.Fatal("no registry-api-rules.yaml document")
+		return ""
+	}
+	if got := rules(Render(ch, opts)); !strings.HasSuffix(got, "verbs: [\"create\",\"patch\"]\n") {
+		t.Errorf("Helm v4 document does not end with the newline:\n%q", got[len(got)-40:])
+	}
+	if got := rules(chartrender.Render(v3, opts)); !strings.HasSuffix(got, "verbs: [\"create\",\"patch\"]") {
+		t.Errorf("Helm v3 document is not trimmed:\n%q", got[len(got)-40:])
+	}
+}
+
+// loadOperator loads charts/operator with Helm v4's loader, and its conversion to Helm v3's type.
+func loadOperator(t *testing.T) (*chart.Chart, *v3chart.Chart) {
+	t.Helper()
+	ch, err := Load("../../charts/operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := ToV3(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch, v3
 }

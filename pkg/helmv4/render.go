@@ -8,6 +8,7 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 )
@@ -33,8 +34,12 @@ func Render(ch *chart.Chart, opts chartrender.Options) (*chartrender.Result, err
 	if err != nil {
 		return nil, err
 	}
-	return chartrender.NewResult(files, c.Name(), opts.Namespace)
+	return chartrender.NewResult(files, c.Name(), opts.Namespace, splitter)
 }
+
+// splitter is Helm v4's releaseutil.SplitManifests, which keeps the whitespace after a document
+// (a block scalar at its end keeps its trailing newline) where Helm v3's trims it.
+var splitter = chartrender.Splitter{Name: "v4", Split: releaseutil.SplitManifests}
 
 // RenderValues is the first half of Render: a copy of ch with its dependencies processed and the
 // values its templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip it.
