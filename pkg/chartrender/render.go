@@ -136,7 +136,7 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 	if !opts.SkipSchemaValidation {
 		coalesced := top["Values"].(chartutil.Values)
 		if err := validateValues(c, coalesced); err != nil {
-			if !errors.Is(err, errUseHelm) {
+			if !errors.Is(err, ErrUseHelm) {
 				return nil, nil, err
 			}
 			if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {

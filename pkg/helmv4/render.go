@@ -1,6 +1,8 @@
 package helmv4
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -30,7 +32,7 @@ func Render(ch *chart.Chart, opts chartrender.Options) (*chartrender.Result, err
 	if err != nil {
 		return nil, err
 	}
-	files, err := engine.Engine{}.Render(c, top)
+	files, err := engine.Engine{}.RenderWithContext(context.Background(), c, top)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +64,22 @@ func RenderValues(ch *chart.Chart, opts chartrender.Options) (*chart.Chart, comm
 	}
 	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
 	relOpts := common.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
-	top, err := util.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, opts.SkipSchemaValidation)
+	// Schema validation is Helm v4's, with each schema compiled once (chartrender.ValidateValues: the
+	// same code as util.ValidateAgainstSchema); Helm's own path when a schema needs more than itself.
+	top, err := util.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, true)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !opts.SkipSchemaValidation {
+		coalesced := top["Values"].(common.Values)
+		err := chartrender.ValidateValues(c, coalesced, func(c *chart.Chart) []byte { return c.Schema }, (*chart.Chart).Dependencies)
+		if errors.Is(err, chartrender.ErrUseHelm) {
+			if err := util.ValidateAgainstSchema(c, coalesced); err != nil {
+				return nil, nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
+			}
+		} else if err != nil {
+			return nil, nil, err
+		}
 	}
 	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.Version)
