@@ -17,6 +17,7 @@ import (
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+	"github.com/workload-rbac/workload-rbac/tests/helmcli"
 )
 
 // The benchmarks compare, per combination, rendering and checking in-process with forking
@@ -128,7 +129,7 @@ func BenchmarkOperator(b *testing.B) {
 // engine), vs forking `helm4 template` (v4.3.1) and `helm template` (v3.22) for 16 valid combinations;
 // one worker each. The ratios: fork/in-process per major, and the v4 SDK path against the v3 one.
 func BenchmarkOperatorHelmMajors(b *testing.B) {
-	helm, helm4 := helmCLI(b), helmCLIOf(b, matrix.HelmV4)
+	helm, helm4 := helmCLI(b), helmcli.CLI(b, matrix.HelmV4)
 	spec, v3, combos := loadSpecChart(b, "matrix/operator.yaml")
 	helmDependencyBuild(b, helm, spec.ChartPath())
 	v4, err := matrix.LoadChart(spec.ChartPath(), matrix.HelmV4)

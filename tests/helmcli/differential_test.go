@@ -1,4 +1,4 @@
-package tests
+package helmcli
 
 import (
 	"encoding/json"
@@ -18,31 +18,6 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
-// skipCLIEnv skips the tests that fork the helm CLIs, for machines without them. Without it a missing
-// CLI fails the test.
-const skipCLIEnv = "WORKLOAD_RBAC_SKIP_HELM_CLI"
-
-// helmCLIOf finds the CLI of a Helm major: `helm` (v3) and `helm4` (v4), as `make tools` installs them,
-// on PATH or in ~/.cache/workload-rbac/tools.
-func helmCLIOf(t testing.TB, major string) string {
-	t.Helper()
-	name := map[string]string{matrix.HelmV3: "helm", matrix.HelmV4: "helm4"}[major]
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	if p := filepath.Join(home, ".cache", "workload-rbac", "tools", name); fileExists(p) {
-		return p
-	}
-	if os.Getenv(skipCLIEnv) == "1" {
-		t.Skipf("%s is not installed and %s=1", name, skipCLIEnv)
-	}
-	t.Fatalf("%s (Helm %s) is not on PATH nor in ~/.cache/workload-rbac/tools: run `make tools` (or set %s=1 to skip the tests that fork it)", name, major, skipCLIEnv)
-	return ""
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 // cliWorkspace copies charts/ and templates-lib/ into a temp dir and vendors the library into each
 // chart with cli (helm dependency build), as `helm template` from a checkout needs, without touching
 // the checkout.
@@ -50,7 +25,7 @@ func cliWorkspace(t *testing.T, cli string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"charts", "templates-lib"} {
-		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("..", d))); err != nil {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("..", "..", d))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,14 +100,14 @@ func resultDocs(res *chartrender.Result) ([]doc, error) {
 // the real CLI of the same major (`helm template` v3.22, `helm4 template` v4.3.1) for each: the parsed
 // documents must be equal, or both must fail, the CLI with the in-process error message.
 func TestRendersEqualHelmTemplateOfBothMajors(t *testing.T) {
-	specs, _ := filepath.Glob("matrix/*.yaml")
+	specs, _ := filepath.Glob("../matrix/*.yaml")
 	if len(specs) < 5 {
 		t.Fatalf("found %d specs under tests/matrix/", len(specs))
 	}
 	for _, major := range []string{matrix.HelmV3, matrix.HelmV4} {
 		t.Run("helm "+major, func(t *testing.T) {
 			t.Parallel()
-			cli := helmCLIOf(t, major)
+			cli := CLI(t, major)
 			work := cliWorkspace(t, cli)
 			valuesDir := t.TempDir()
 			var equal, failing int
