@@ -13,7 +13,7 @@ help: ## List the targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: tools
-tools: ## Install the pinned helm and ct into $(TOOLS_BIN) from the Go module proxy.
+tools: ## Install the pinned helm (v3), helm4 (Helm v4) and ct into $(TOOLS_BIN) from the Go module proxy.
 	@bash scripts/install-tools.sh >/dev/null
 
 .PHONY: deps
@@ -43,8 +43,9 @@ package: tools ## Package the library and every chart (helm package --dependency
 	@bash scripts/package.sh $(DIST) templates-lib $(CHARTS)
 
 .PHONY: lint
-lint: deps ## helm lint and ct lint (chart-testing, ct.yaml: every chart, and a version bump for each changed since the last release).
+lint: deps ## helm lint with Helm v3 and v4 (helm4), and ct lint (chart-testing, ct.yaml: every chart, and a version bump for each changed since the last release).
 	@for c in $(CHARTS); do helm lint --strict $$c; done
+	@for c in $(CHARTS); do helm4 lint --strict $$c; done
 	@bash scripts/ct-lint.sh
 
 .PHONY: generate-golden
@@ -79,7 +80,7 @@ verify-docs: ## Fail when the README values tables (root and per chart) or value
 	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
 
 .PHONY: bench
-bench: tools ## Per combination vs forked `helm template`: operator, heavy fixture, whole matrix; heavy peak RSS 64 vs 1,024; pkg/helmtest vs terratest RenderTemplate.
+bench: tools ## Per combination vs forked `helm template`: operator (also Helm v4 SDK vs v3 SDK vs helm4/helm template), heavy fixture, whole matrix; heavy peak RSS 64 vs 1,024; pkg/helmtest vs terratest RenderTemplate.
 	go test ./tests/ -run '^$$' -bench . -benchtime 1x -timeout 60m
 
 .PHONY: controlplane

@@ -17,6 +17,7 @@ import (
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
+	"github.com/workload-rbac/workload-rbac/tests/helmcli"
 )
 
 // The benchmarks compare, per combination, rendering and checking in-process with forking
@@ -78,7 +79,7 @@ func forkPerCombination(b *testing.B, helm, chartPath string, combos []matrix.Co
 // inProcessPerCombination renders and checks every combo through matrix.RenderStream with opts and
 // returns the mean cost per combination (first renders included: parsing, key pool, caches; the CPU
 // time is the whole process's, garbage collection included).
-func inProcessPerCombination(b *testing.B, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig, opts matrix.RunOptions) cost {
+func inProcessPerCombination(b *testing.B, ch matrix.Chart, combos []matrix.Combination, checks matrix.CheckConfig, opts matrix.RunOptions) cost {
 	b.Helper()
 	t0, cpu0 := time.Now(), selfCPU()
 	err := matrix.RenderStream(context.Background(), ch, slices.Values(combos), opts, func(o matrix.Outcome) error {
@@ -139,6 +140,40 @@ func BenchmarkOperator(b *testing.B) {
 	spec, ch, combos := loadSpecChart(b, "matrix/operator.yaml")
 	helmDependencyBuild(b, helm, spec.ChartPath())
 	compare(b, spec.ChartPath(), ch, combos, spec.Checks)
+}
+
+// BenchmarkOperatorHelmMajors: every combination of the operator chart rendered and checked in-process
+// with the Helm v4 SDK (helmv4.Render, Helm v4's engine.Render) and with the Helm v3 SDK (the parse-once
+// engine), vs forking `helm4 template` (v4.3.1) and `helm template` (v3.22) for 16 valid combinations;
+// one worker each. The ratios: fork/in-process per major, and the v4 SDK path against the v3 one.
+func BenchmarkOperatorHelmMajors(b *testing.B) {
+	helm, helm4 := helmCLI(b), helmcli.CLI(b, matrix.HelmV4)
+	spec, v3, combos := loadSpecChart(b, "matrix/operator.yaml")
+	helmDependencyBuild(b, helm, spec.ChartPath())
+	v4, err := matrix.LoadChart(spec.ChartPath(), matrix.HelmV4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sample := sampleValid(v3, combos, 16)
+	var fork3, fork4, sdk3, sdk4 cost
+	for n := 0; n < b.N; n++ {
+		fork4 = fork4.add(forkPerCombination(b, helm4, spec.ChartPath(), sample))
+		fork3 = fork3.add(forkPerCombination(b, helm, spec.ChartPath(), sample))
+		sdk4 = sdk4.add(inProcessPerCombination(b, v4, combos, spec.Checks, matrix.RunOptions{Workers: 1, Helm: matrix.HelmV4}))
+		sdk3 = sdk3.add(inProcessPerCombination(b, v3, combos, spec.Checks, matrix.RunOptions{Workers: 1, Helm: matrix.HelmV3}))
+	}
+	ms := func(c cost) float64 { return float64(c.wall.Nanoseconds()) / float64(b.N) / 1e6 }
+	b.ReportMetric(float64(len(combos)), "combinations")
+	b.ReportMetric(ms(sdk4), "ms/combo-v4-sdk")
+	b.ReportMetric(ms(sdk3), "ms/combo-v3-sdk")
+	b.ReportMetric(ms(fork4), "ms/combo-helm4-template")
+	b.ReportMetric(ms(fork3), "ms/combo-helm3-template")
+	b.ReportMetric(ms(fork4)/ms(sdk4), "x-helm4-template/v4-sdk")
+	b.ReportMetric(ms(fork3)/ms(sdk3), "x-helm3-template/v3-sdk")
+	b.ReportMetric(ms(sdk4)/ms(sdk3), "x-v4-sdk/v3-sdk")
+	b.ReportMetric(float64(fork4.cpu)/float64(sdk4.cpu), "x-helm4-template/v4-sdk-cpu")
+	b.ReportMetric(float64(fork3.cpu)/float64(sdk3.cpu), "x-helm3-template/v3-sdk-cpu")
+	b.ReportMetric(ms(fork4)/ms(fork3), "x-helm4/helm3-template")
 }
 
 // BenchmarkHeavyFixture: 64 combinations of the heavy fixture (a hundred named templates, tpl, genCA

@@ -61,7 +61,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 		return 0, usageError{err.Error()}
 	}
 	start := time.Now()
-	ch, err := chartrender.Load(spec.ChartPath())
+	ch, err := spec.LoadChart()
 	if err != nil {
 		return 0, err
 	}

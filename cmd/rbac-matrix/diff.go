@@ -27,7 +27,9 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 	var shared helmValues
 	var caps capabilities
 	var aFiles, bFiles multi
+	var major string
 	shared.register(fs)
+	registerMajor(fs, &major)
 	caps.register(fs)
 	fs.Var(&aFiles, "a-values", "a values file for rendering A only, merged over -f; repeatable")
 	fs.Var(&bFiles, "b-values", "a values file for rendering B only, merged over -f; repeatable")
@@ -65,7 +67,7 @@ func cmdDiff(args []string, out, _ io.Writer) (int, error) {
 			}
 			return rbaccheck.NewModel(res.Objects, rbaccheck.ModelOptions{}), label, nil
 		}
-		c := common{release: release, namespace: namespace, sets: append(append(multi{}, sets...), own...), helm: shared, caps: caps}
+		c := common{release: release, namespace: namespace, sets: append(append(multi{}, sets...), own...), helm: shared, major: major, caps: caps}
 		c.helm.files = append(append(multi{}, shared.files...), ownFiles...)
 		m, _, err := renderOne(&c, []string{path})
 		label = filepath.Base(filepath.Clean(path))

@@ -10,9 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
-
-	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 	"github.com/workload-rbac/workload-rbac/pkg/discover"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
@@ -40,7 +37,7 @@ func cmdDiscover(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ch, err := chartrender.Load(spec.ChartPath())
+	ch, err := spec.LoadChart()
 	if err != nil {
 		return err
 	}
@@ -68,7 +65,7 @@ func cmdDiscover(args []string, out io.Writer) error {
 }
 
 // discoverAxes runs the sensitivity pass with the spec's release and fixed (--set) values.
-func discoverAxes(ch *chart.Chart, spec *matrix.Spec) ([]discover.Decision, error) {
+func discoverAxes(ch matrix.Chart, spec *matrix.Spec) ([]discover.Decision, error) {
 	fixed := map[string]interface{}{}
 	for _, a := range spec.Axes {
 		if a.Path != "" && len(a.Values) == 1 {
@@ -105,7 +102,7 @@ func (z *zeroConfig) register(fs *flag.FlagSet) {
 // combinations checks the spec against the chart, discovers the axes when none were given, and
 // yields the full product (built one combination at a time as rendering asks) or, over the budget, a
 // covering array; z.coverage says how many.
-func (z *zeroConfig) combinations(ch *chart.Chart, spec *matrix.Spec, c *common) (iter.Seq2[matrix.Combination, error], error) {
+func (z *zeroConfig) combinations(ch matrix.Chart, spec *matrix.Spec, c *common) (iter.Seq2[matrix.Combination, error], error) {
 	if z.strength < 1 {
 		return nil, usageError{fmt.Sprintf("--strength %d: give 1 or more (2 is pairwise)", z.strength)}
 	}
@@ -165,7 +162,7 @@ const reduceAtMost = 10
 // reduce names, when a covering array was checked, the settings that give each error finding with
 // every other axis at its first value (matrix.Reduce): a covering array's rows change many axes at
 // once, so the values they share say little.
-func (z *zeroConfig) reduce(ch *chart.Chart, spec *matrix.Spec, s matrix.Summary) (matrix.Summary, error) {
+func (z *zeroConfig) reduce(ch matrix.Chart, spec *matrix.Spec, s matrix.Summary) (matrix.Summary, error) {
 	if z.coverage.Full() {
 		return s, nil
 	}

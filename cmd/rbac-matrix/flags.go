@@ -24,6 +24,7 @@ type common struct {
 	spec, release, namespace string
 	sets, axes               multi
 	helm                     helmValues
+	major                    string // --helm: the Helm major that loads and renders
 	caps                     capabilities
 }
 
@@ -38,10 +39,16 @@ func (c *common) register(fs *flag.FlagSet) {
 func (c *common) registerChart(fs *flag.FlagSet) {
 	c.helm.register(fs)
 	c.caps.register(fs)
+	registerMajor(fs, &c.major)
 	fs.StringVar(&c.spec, "spec", "", "matrix spec file (see pkg/matrix)")
 	fs.StringVar(&c.release, "release", "", "release name (default from the spec, else \"release\")")
 	fs.Var(&c.sets, "set", "PATH=VALUE as helm --set takes it (PATH={a,b} is a list), or PATH=[yaml list]; fixed for every combination; repeatable")
 	fs.Var(&c.axes, "axis", "PATH=V1,V2 or PATH=[yaml list of values]: an axis of the matrix; repeatable")
+}
+
+// registerMajor registers --helm, the Helm major whose SDK loads and renders the chart.
+func registerMajor(fs *flag.FlagSet, major *string) {
+	fs.StringVar(major, "helm", "", "the Helm major that loads and renders the chart, as its helm template does: v4 (default) or v3; overrides the spec's helm")
 }
 
 // parse parses args, allowing flags after positional arguments (as helm does).
@@ -81,6 +88,12 @@ func (c *common) buildSpec(positional []string) (*matrix.Spec, error) {
 	}
 	if spec.Chart == "" {
 		return nil, usageError{"no chart: give CHART or --spec FILE"}
+	}
+	if err := matrix.CheckHelm("--helm", c.major); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if c.major != "" {
+		spec.Helm = c.major
 	}
 	if err := validateRelease(c.release); err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ const usage = `usage:
   rbac-matrix COMMAND --help   (every flag of COMMAND)
 helm's value flags work where --set does: -f/--values, --set-json, --set-string, --set-file, --set-literal;
 who-can, can-i and diff also take --kube-version and --api-versions
+every command that renders takes --helm v3|v4: the Helm major whose SDK loads and renders (default v4)
 exit codes: 0 pass, 1 findings, 2 usage error, 3 chart, manifest or spec error
 `
 

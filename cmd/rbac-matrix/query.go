@@ -41,12 +41,16 @@ func renderResult(c *common, pos []string) (*chartrender.Result, *matrix.Spec, e
 	if len(combos) != 1 {
 		return nil, nil, usageError{fmt.Sprintf("this command takes one combination, the flags give %d: use --set, not --axis", len(combos))}
 	}
-	ch, err := chartrender.Load(spec.ChartPath())
+	ch, err := spec.LoadChart()
+	if err != nil {
+		return nil, nil, err
+	}
+	render, err := matrix.Renderer(ch, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	cmb := combos[0]
-	res, err := chartrender.Render(ch, cmb.RenderOptions(chartrender.Options{}))
+	res, err := render(cmb.RenderOptions(chartrender.Options{}))
 	return res, spec, err
 }
 

@@ -38,30 +38,36 @@ func Load(path string) (*chart.Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", path, err)
 	}
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		if err := checkPackagedDeps(ch, path); err != nil {
+	if IsPackaged(path) {
+		if err := CheckPackagedDeps(ch, path, declaredV3); err != nil {
 			return nil, err
 		}
 		return ch, nil
 	}
-	if err := resolveFileDeps(ch, path, map[string]bool{}); err != nil {
+	if err := resolveFileDeps(ch, path); err != nil {
 		return nil, err
 	}
 	return ch, nil
 }
 
-// checkPackagedDeps requires every dependency a packaged chart (and each chart packed in it)
+// IsPackaged says whether path is a packaged chart (a file, not a chart directory).
+func IsPackaged(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir()
+}
+
+// CheckPackagedDeps requires every dependency a packaged chart (and each chart packed in it)
 // declares to be packed inside it, the check Helm's own dependency processing skips for a
-// dependency that is missing rather than disabled.
-func checkPackagedDeps(ch *chart.Chart, pkg string) error {
+// dependency that is missing rather than disabled; for a chart of either Helm SDK.
+func CheckPackagedDeps[C LoadedChart[C]](ch C, pkg string, declares func(C) []DependencyRef) error {
 	present := map[string]bool{}
 	for _, d := range ch.Dependencies() {
 		present[d.Name()] = true
-		if err := checkPackagedDeps(d, pkg); err != nil {
+		if err := CheckPackagedDeps(d, pkg, declares); err != nil {
 			return err
 		}
 	}
-	for _, dep := range ch.Metadata.Dependencies {
+	for _, dep := range declares(ch) {
 		if !present[dep.Name] {
 			return fmt.Errorf("packaged chart %s: chart %s declares dependency %s (%s) but the package has no charts/%s-*.tgz: "+
 				"repackage it with `helm package --dependency-update CHART_DIR`", pkg, ch.Name(), dep.Name, dep.Repository, dep.Name)
@@ -70,7 +76,38 @@ func checkPackagedDeps(ch *chart.Chart, pkg string) error {
 	return nil
 }
 
-func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) error {
+func declaredV3(c *chart.Chart) []DependencyRef {
+	refs := make([]DependencyRef, len(c.Metadata.Dependencies))
+	for i, d := range c.Metadata.Dependencies {
+		refs[i] = DependencyRef{Name: d.Name, Repository: d.Repository}
+	}
+	return refs
+}
+
+func resolveFileDeps(ch *chart.Chart, dir string) error {
+	return ResolveFileDeps(ch, dir, declaredV3, func(dir string) (*chart.Chart, error) { return loader.Load(dir) })
+}
+
+// DependencyRef is a dependency as Chart.yaml declares it.
+type DependencyRef struct{ Name, Repository string }
+
+// LoadedChart is what ResolveFileDeps needs of a chart: Helm v3's *chart.Chart and Helm v4's
+// *chart.Chart (helm.sh/helm/v4/pkg/chart/v2) both are one.
+type LoadedChart[C any] interface {
+	Name() string
+	Dependencies() []C
+	SetDependencies(...C)
+	AddDependency(...C)
+}
+
+// ResolveFileDeps is Load's dependency step for a chart of either Helm SDK: every dependency of ch
+// (loaded from dir) that declares(ch) gives with a file:// repository is loaded with load from that
+// path, recursively, replacing a vendored copy when the path exists.
+func ResolveFileDeps[C LoadedChart[C]](ch C, dir string, declares func(C) []DependencyRef, load func(dir string) (C, error)) error {
+	return resolveDeps(ch, dir, declares, load, map[string]bool{})
+}
+
+func resolveDeps[C LoadedChart[C]](ch C, dir string, declares func(C) []DependencyRef, load func(string) (C, error), visiting map[string]bool) error {
 	abs, _ := filepath.Abs(dir)
 	if visiting[abs] {
 		return fmt.Errorf("chart %s: file:// dependencies form a cycle through %s", ch.Name(), abs)
@@ -78,19 +115,19 @@ func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) erro
 	visiting[abs] = true
 	defer delete(visiting, abs)
 
-	present := map[string]*chart.Chart{}
+	present := map[string]C{}
 	for _, d := range ch.Dependencies() {
 		present[d.Name()] = d
 	}
-	for _, dep := range ch.Metadata.Dependencies {
+	for _, dep := range declares(ch) {
 		local := strings.HasPrefix(dep.Repository, "file://")
-		if vendored := present[dep.Name]; vendored != nil {
+		if vendored, ok := present[dep.Name]; ok {
 			if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))); !local || err != nil {
 				continue // vendored, and no source to prefer
 			}
-			kept := []*chart.Chart{}
+			kept := []C{}
 			for _, d := range ch.Dependencies() {
-				if d != vendored {
+				if any(d) != any(vendored) {
 					kept = append(kept, d)
 				}
 			}
@@ -101,14 +138,14 @@ func resolveFileDeps(ch *chart.Chart, dir string, visiting map[string]bool) erro
 				ch.Name(), dep.Name, dep.Repository, dir)
 		}
 		depDir := filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))
-		sub, err := loader.Load(depDir)
+		sub, err := load(depDir)
 		if err != nil {
 			return fmt.Errorf("chart %s: load file:// dependency %s from %s: %w", ch.Name(), dep.Name, depDir, err)
 		}
 		if sub.Name() != dep.Name {
 			return fmt.Errorf("chart %s: dependency %s points at %s, which holds chart %s", ch.Name(), dep.Name, depDir, sub.Name())
 		}
-		if err := resolveFileDeps(sub, depDir, visiting); err != nil {
+		if err := resolveDeps(sub, depDir, declares, load, visiting); err != nil {
 			return err
 		}
 		ch.AddDependency(sub)

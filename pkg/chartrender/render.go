@@ -70,8 +70,17 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Namespace: opts.Namespace}
-	notesKey := path.Join(c.Name(), "templates", "NOTES.txt")
+	return NewResult(files, c.Name(), opts.Namespace, SplitterV3)
+}
+
+// NewResult is the Result of the files a template engine rendered for chart top (template path →
+// content), as `helm template` treats them: top's NOTES.txt becomes Notes and every other NOTES.txt is
+// dropped, the documents are decoded with namespace as the release namespace and ordered as Helm
+// installs them; split is the Helm major's releaseutil.SplitManifests. files is emptied of its NOTES.
+// pkg/helmv4 builds its results with it.
+func NewResult(files map[string]string, top, namespace string, split Splitter) (*Result, error) {
+	res := &Result{Namespace: namespace}
+	notesKey := path.Join(top, "templates", "NOTES.txt")
 	for name, content := range files {
 		if strings.HasSuffix(name, "NOTES.txt") {
 			if name == notesKey {
@@ -80,8 +89,8 @@ func Render(ch *chart.Chart, opts Options) (*Result, error) {
 			delete(files, name)
 		}
 	}
-	if err := res.collect(files); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
+	if err := res.collect(files, split); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", top, err)
 	}
 	return res, nil
 }
@@ -145,7 +154,7 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 // validate is values.schema.json (the chart's and its dependencies') against coalesced, c's values.
 func validate(c *chart.Chart, coalesced chartutil.Values) error {
 	if err := validateValues(c, coalesced); err != nil {
-		if !errors.Is(err, errUseHelm) {
+		if !errors.Is(err, ErrUseHelm) {
 			return err
 		}
 		if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
@@ -160,7 +169,7 @@ func validate(c *chart.Chart, coalesced chartutil.Values) error {
 // installs them (releaseutil.InstallOrder by kind, then template path, then position). Unlike
 // releaseutil.SortManifests it does not parse each document a second time, and it keeps hooks: they
 // are objects the chart creates too.
-func (r *Result) collect(files map[string]string) error {
+func (r *Result) collect(files map[string]string, split Splitter) error {
 	type doc struct {
 		m     releaseutil.Manifest
 		at    Origin
@@ -180,7 +189,7 @@ func (r *Result) collect(files map[string]string) error {
 	sort.Strings(names)
 	var docs []doc
 	for _, name := range names {
-		for _, d := range splitDocuments(files[name]) {
+		for _, d := range split.documents(files[name]) {
 			m := releaseutil.Manifest{Name: name, Content: d.Content}
 			obj, err := decodeCached(m, r.Namespace)
 			if err != nil {

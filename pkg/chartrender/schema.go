@@ -57,8 +57,20 @@ func compile(raw []byte) (*jsonschema.Schema, error) {
 
 // validateValues returns Helm's schema error for vals (coalesced values of ch), or nil.
 func validateValues(ch *chart.Chart, vals map[string]interface{}) error {
+	return ValidateValues(ch, vals, func(c *chart.Chart) []byte { return c.Schema }, (*chart.Chart).Dependencies)
+}
+
+// ErrUseHelm is ValidateValues' answer for a schema that refers to anything outside itself: validate
+// with Helm's own ValidateAgainstSchema.
+var ErrUseHelm = errors.New("schema needs Helm's loader")
+
+// ValidateValues is Helm's schema validation of coalesced values vals for a chart of either SDK (Helm
+// v3's chartutil.ValidateAgainstSchema and v4's util.ValidateAgainstSchema are the same code), with
+// each schema compiled once: Helm's error, or nil, or ErrUseHelm. schema and deps read a chart's
+// values.schema.json and dependencies.
+func ValidateValues[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C) error {
 	var sb strings.Builder
-	if err := validateTree(ch, vals, &sb); err != nil {
+	if err := validateTree(ch, vals, &sb, schema, deps); err != nil {
 		return err
 	}
 	if sb.Len() > 0 {
@@ -67,20 +79,18 @@ func validateValues(ch *chart.Chart, vals map[string]interface{}) error {
 	return nil
 }
 
-var errUseHelm = errors.New("schema needs Helm's loader")
-
-func validateTree(ch *chart.Chart, vals map[string]interface{}, sb *strings.Builder) error {
-	if ch.Schema != nil {
-		s, err := compiled(ch.Schema)
+func validateTree[C interface{ Name() string }](ch C, vals map[string]interface{}, sb *strings.Builder, schema func(C) []byte, deps func(C) []C) error {
+	if raw := schema(ch); raw != nil {
+		s, err := compiled(raw)
 		if err != nil {
-			return errUseHelm
+			return ErrUseHelm
 		}
 		if err := s.Validate(chartutil.Values(vals).AsMap()); err != nil {
 			fmt.Fprintf(sb, "%s:\n", ch.Name())
 			sb.WriteString(strings.TrimPrefix(err.Error(), "jsonschema validation failed with '"+schemaURL+"#'\n") + "\n")
 		}
 	}
-	for _, sub := range ch.Dependencies() {
+	for _, sub := range deps(ch) {
 		raw, ok := vals[sub.Name()]
 		if !ok || raw == nil {
 			continue
@@ -90,7 +100,7 @@ func validateTree(ch *chart.Chart, vals map[string]interface{}, sb *strings.Buil
 			fmt.Fprintf(sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
 			continue
 		}
-		if err := validateTree(sub, subVals, sb); err != nil {
+		if err := validateTree(sub, subVals, sb, schema, deps); err != nil {
 			return err
 		}
 	}

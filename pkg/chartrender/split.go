@@ -15,33 +15,47 @@ type document struct {
 	Line int
 }
 
-// splitCache keeps the split of a content by the content: releaseutil.SplitManifests' regular
-// expression costs tens of milliseconds on a file of megabytes (CRDs), and such files render
-// identically in every combination.
+// splitCache keeps a Splitter's result (documents in Helm's order) by splitter and content:
+// releaseutil.SplitManifests' regular expression costs tens of milliseconds on a file of megabytes
+// (CRDs), and such files render identically in every combination.
 var splitCache contentCache[[]document]
 
+// Splitter is one Helm major's releaseutil.SplitManifests: it splits a rendered file into its
+// documents, keyed manifest-0, manifest-1, ... Name tells splitters apart in the cache.
+type Splitter struct {
+	Name  string
+	Split func(content string) map[string]string
+}
+
+// SplitterV3 is Helm v3's: each document trimmed of surrounding whitespace.
+var SplitterV3 = Splitter{"v3", releaseutil.SplitManifests}
+
 // splitDocuments is the one splitter of rendered text, for a chart's rendered templates (collect) and
-// for manifests read as input (ReadManifests, DecodeManifests): releaseutil.SplitManifests, documents
-// in BySplitManifestsOrder (stream order), those that hold only comments or blanks left out.
-func splitDocuments(content string) []document {
-	if docs, ok := splitCache.get(content); ok {
+// for manifests read as input (ReadManifests, DecodeManifests): SplitterV3's documents.
+func splitDocuments(content string) []document { return SplitterV3.documents(content) }
+
+// documents are the documents of content as s splits them, in BySplitManifestsOrder (stream
+// order), those that hold only comments or blanks left out.
+func (s Splitter) documents(content string) []document {
+	key := s.Name + "\x00" + content
+	if docs, ok := splitCache.get(key); ok {
 		return docs
 	}
-	docs := splitSorted(content)
-	splitCache.put(content, docs)
+	docs := s.sorted(content)
+	splitCache.put(key, docs)
 	return docs
 }
 
-func splitSorted(content string) []document {
-	split := releaseutil.SplitManifests(content)
+func (s Splitter) sorted(content string) []document {
+	split := s.Split(content)
 	keys := make([]string, 0, len(split))
 	for k := range split {
 		keys = append(keys, k)
 	}
 	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
 	docs := make([]document, 0, len(keys))
-	// SplitManifests trims each document, so each is a substring of content, found in order after
-	// the one before it; line counts the newlines up to it.
+	// Each document is a substring of content (trimmed or not), found in order after the one
+	// before it; line counts the newlines up to it.
 	off, line := 0, 1
 	for _, k := range keys {
 		d := split[k]

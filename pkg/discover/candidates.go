@@ -38,7 +38,11 @@ var exampleNamespaces = []string{"team-a", "team-b"}
 // Candidates lists the boolean, enumerated and namespace paths of the chart (its own values and schema;
 // the values of its dependencies are left to their own charts), sorted by path. Enums come from a
 // schema `enum` or from literals the templates compare the value with (`eq .Values.x "lit"`).
-func Candidates(ch *chart.Chart) ([]Candidate, error) {
+func Candidates(c matrix.Chart) ([]Candidate, error) {
+	ch, err := matrix.V3(c)
+	if err != nil {
+		return nil, err
+	}
 	byPath := map[string]*Candidate{}
 	add := func(c Candidate) {
 		if old, ok := byPath[c.Path]; ok {

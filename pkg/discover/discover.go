@@ -3,16 +3,17 @@ package discover
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/helmv4"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
@@ -57,12 +58,16 @@ func Axes(ds []Decision) []matrix.Axis {
 // chart reject the combination (its own `fail`/`required`, or values.schema.json) keeps the candidate
 // too: a companion value may make it valid, and the matrix reports the cause once. Values that render
 // exactly as the defaults do are left out of the axis.
-func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, error) {
+func Discover(ctx context.Context, ch matrix.Chart, opts Options) ([]Decision, error) {
 	cands, err := Candidates(ch)
 	if err != nil {
 		return nil, err
 	}
-	cands = append(cands, capabilityCandidates(ch)...)
+	v3, err := matrix.V3(ch)
+	if err != nil {
+		return nil, err
+	}
+	cands = append(cands, capabilityCandidates(v3)...)
 	base := matrix.Combination{ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, Values: copyValues(opts.Values),
 		KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions}
 	type job struct{ cand, value int }
@@ -101,6 +106,10 @@ func Discover(ctx context.Context, ch *chart.Chart, opts Options) ([]Decision, e
 	}
 	outs := matrix.Render(ctx, ch, combos, opts.Parallelism)
 	if outs[0].Err != nil {
+		var v4Func *helmv4.V4FuncError
+		if errors.As(outs[0].Err, &v4Func) { // the templates need Helm v4, whatever the values
+			return nil, fmt.Errorf("the chart does not render with Helm v3: %w", outs[0].Err)
+		}
 		return nil, fmt.Errorf("the chart does not render with its defaults, so no value can be compared with them: %w (fix: --set the values it needs)", outs[0].Err)
 	}
 	baseFP := footprint(outs[0].Result)
@@ -193,7 +202,7 @@ type rejection struct{ out, cand int }
 // companions finds the values a rejected value needs: for each rendering the chart rejected, the
 // other candidates whose path the error names and that changed nothing alone (droppable) are set to
 // each of their values in turn; a candidate with which the rendering succeeds is reported to found.
-func companions(ctx context.Context, ch *chart.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
+func companions(ctx context.Context, ch matrix.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
 	rejections []rejection, found func(ci int, note string), droppable func(ci int) bool) error {
 	var combos []matrix.Combination
 	var tries []int // the candidate each combination tries as a companion

@@ -70,7 +70,11 @@ type Rendered struct {
 // A spec with no release namespace is refused: the installer's Roles would land in a namespace only
 // known at install time.
 func RenderSpec(ctx context.Context, spec *matrix.Spec, parallelism int) (*Rendered, error) {
-	ch, err := chartrender.Load(spec.ChartPath())
+	loaded, err := spec.LoadChart()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := matrix.V3(loaded)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +87,7 @@ func RenderSpec(ctx context.Context, spec *matrix.Spec, parallelism int) (*Rende
 		return nil, err
 	}
 	out := &Rendered{Chart: ch}
-	for _, o := range matrix.Render(ctx, ch, combos, parallelism) {
+	for _, o := range matrix.Render(ctx, loaded, combos, parallelism) {
 		c := o.Combination
 		if o.Err != nil {
 			if expected(spec, o) {

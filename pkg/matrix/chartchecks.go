@@ -10,7 +10,11 @@ import (
 
 // EvaluateChart runs the checks of the chart's template sources (rbaccheck.TemplateChecks), once per
 // chart: what holds whatever the values are, such as a fail that can never run.
-func (cfg CheckConfig) EvaluateChart(ch *chart.Chart) []rbaccheck.Violation {
+func (cfg CheckConfig) EvaluateChart(c Chart) []rbaccheck.Violation {
+	ch, err := V3(c)
+	if err != nil {
+		return []rbaccheck.Violation{{Check: "render-error", Severity: rbaccheck.Error, Object: "chart", Message: err.Error(), Fix: "pass a chart of either Helm SDK"}}
+	}
 	opts := cfg.ModelOptions()
 	opts.Templates = map[string]string{}
 	addTemplates(opts.Templates, ch, "")

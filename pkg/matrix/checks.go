@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/workload-rbac/workload-rbac/pkg/helmv4"
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
@@ -181,6 +183,12 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	}
 	if o.Err != nil && cfg.ChartRejections && (IsChartRejection(o.Err) || IsSchemaRejection(o.Err)) {
 		r.Expected = o.Err.Error()
+		return r
+	}
+	var v4Func *helmv4.V4FuncError
+	if errors.As(o.Err, &v4Func) {
+		r.Violations = append(r.Violations, rbaccheck.Violation{Check: "render-error", Severity: rbaccheck.Error, Object: "templates",
+			Message: o.Err.Error(), Fix: "the chart needs Helm v4 (" + v4Func.Func + " is a Helm v4 template function): render with --helm v4 (helm: v4 in the spec), or drop " + v4Func.Func + " from the templates to support Helm v3"})
 		return r
 	}
 	if o.Err != nil {

@@ -10,7 +10,12 @@ import (
 // Declares tells whether the chart knows a dotted values path: its values.yaml sets it, or its
 // values.schema.json declares it (through nested `properties`), or the path goes into a dependency
 // (by name or alias) that declares the rest.
-func Declares(ch *chart.Chart, path string) bool {
+func Declares(c Chart, path string) bool {
+	ch, err := V3(c)
+	return err == nil && declares(ch, path)
+}
+
+func declares(ch *chart.Chart, path string) bool {
 	if _, ok := GetPath(ch.Values, path); ok {
 		return true
 	}
@@ -26,7 +31,7 @@ func Declares(ch *chart.Chart, path string) bool {
 			continue
 		}
 		for _, sub := range ch.Dependencies() {
-			if sub.Name() == dep.Name && Declares(sub, rest) {
+			if sub.Name() == dep.Name && declares(sub, rest) {
 				return true
 			}
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"helm.sh/helm/v3/pkg/chart"
-
 	"github.com/workload-rbac/workload-rbac/pkg/rbaccheck"
 )
 
@@ -14,7 +12,7 @@ import (
 // there when the violation persists. It returns the settings left changed, in axis order (none: the
 // first values alone give it). A covering array names a finding's combination but not its cause;
 // this names the values that matter.
-func Reduce(ctx context.Context, ch *chart.Chart, s *Spec, c Combination, check, object string, extra ...rbaccheck.Check) ([]string, error) {
+func Reduce(ctx context.Context, ch Chart, s *Spec, c Combination, check, object string, extra ...rbaccheck.Check) ([]string, error) {
 	if len(c.row) != len(s.Axes) {
 		return nil, fmt.Errorf("combination %q was not expanded from this spec", c.Name())
 	}

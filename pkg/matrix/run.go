@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"helm.sh/helm/v3/pkg/chart"
-
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 )
 
@@ -30,13 +28,16 @@ type RunOptions struct {
 	// Render is the base of every rendering's options (engine, crypto, kube version, ...); the
 	// release name, namespace and values come from each combination.
 	Render chartrender.Options
+	// Helm is the Helm major that renders: HelmV4 (helmv4.Render) or HelmV3 (chartrender.Render);
+	// "" renders with the major of the SDK that loaded the chart (see Chart).
+	Helm string
 }
 
 // Render renders every combination of ch in parallel (parallelism <= 0 means GOMAXPROCS workers) and
 // returns the outcomes in combination order. It stops early only when ctx is cancelled: the
 // combinations not rendered by then carry ctx's error. It holds every outcome until it returns; use
 // RenderEach to handle each outcome and drop it.
-func Render(ctx context.Context, ch *chart.Chart, combos []Combination, parallelism int) []Outcome {
+func Render(ctx context.Context, ch Chart, combos []Combination, parallelism int) []Outcome {
 	out := make([]Outcome, 0, len(combos))
 	err := RenderEach(ctx, ch, slices.Values(combos), parallelism, func(o Outcome) error {
 		out = append(out, o)
@@ -53,12 +54,16 @@ func Render(ctx context.Context, ch *chart.Chart, combos []Combination, parallel
 // fn returns. At most a small window of outcomes (twice the workers) is in flight, so memory does not
 // grow with the number of combinations. fn runs on the calling goroutine, one call at a time. It
 // returns fn's first error (rendering stops), ctx's error when cancelled, or nil.
-func RenderEach(ctx context.Context, ch *chart.Chart, combos iter.Seq[Combination], workers int, fn func(Outcome) error) error {
+func RenderEach(ctx context.Context, ch Chart, combos iter.Seq[Combination], workers int, fn func(Outcome) error) error {
 	return RenderStream(ctx, ch, combos, RunOptions{Workers: workers}, fn)
 }
 
 // RenderStream is RenderEach with options.
-func RenderStream(ctx context.Context, ch *chart.Chart, combos iter.Seq[Combination], opts RunOptions, fn func(Outcome) error) error {
+func RenderStream(ctx context.Context, ch Chart, combos iter.Seq[Combination], opts RunOptions, fn func(Outcome) error) error {
+	renderer, err := Renderer(ch, opts.Helm)
+	if err != nil {
+		return err
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -82,7 +87,7 @@ func RenderStream(ctx context.Context, ch *chart.Chart, combos iter.Seq[Combinat
 	render := func() {
 		defer wg.Done()
 		for j := range jobs {
-			res, err := chartrender.Render(ch, j.c.RenderOptions(opts.Render))
+			res, err := renderer(j.c.RenderOptions(opts.Render))
 			results <- done{j.i, Outcome{Combination: j.c, Result: res, Err: err}}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"sigs.k8s.io/yaml"
 )
@@ -33,8 +32,10 @@ import (
 //	kubeVersion: v1.33.0               # fixed, where no axis varies it (helm --kube-version)
 //	apiVersions: [monitoring.coreos.com/v1]  # fixed (helm --api-versions)
 //	checks: ...                        # see CheckConfig
+//	helm: v4                           # the Helm major that loads and renders the chart: v4 (default) or v3
 type Spec struct {
 	Chart   string      `json:"chart"`
+	Helm    string      `json:"helm,omitempty"`
 	Release Release     `json:"release"`
 	Axes    []Axis      `json:"axes"`
 	Checks  CheckConfig `json:"checks"`
@@ -96,6 +97,9 @@ func (s *Spec) resolve(p string) string {
 func (s *Spec) Validate() error {
 	if s.Chart == "" {
 		return fmt.Errorf("chart is empty: give the chart directory or .tgz, relative to the spec file")
+	}
+	if err := CheckHelm("helm", s.Helm); err != nil {
+		return err
 	}
 	if err := s.Checks.Validate(); err != nil {
 		return err
@@ -190,9 +194,13 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ValidateChart refuses axis paths the chart does not know (neither its values.yaml nor its
 // values.schema.json, nor a dependency's): setting them would change nothing.
-func (s *Spec) ValidateChart(ch *chart.Chart) error {
+func (s *Spec) ValidateChart(c Chart) error {
+	ch, err := V3(c)
+	if err != nil {
+		return err
+	}
 	for i, a := range s.Axes {
-		if a.Path != "" && !Declares(ch, a.Path) {
+		if a.Path != "" && !declares(ch, a.Path) {
 			return fmt.Errorf("axes[%d] path %q is in neither values.yaml nor values.schema.json of chart %s, so setting it changes nothing: check the spelling", i, a.Path, ch.Name())
 		}
 	}
