@@ -34,7 +34,7 @@ var synopses = map[string]string{
 	"checks":   "rbac-matrix checks [flags]\n\nLists the built-in checks.",
 	"discover": "rbac-matrix discover CHART [flags]\n\nPrints the axes a check without --spec or --axis uses, and why each was kept.",
 	"diff":     "rbac-matrix diff A [B] [flags]\n\nThe permission delta between two renderings: A and B are charts or rendered manifests (a file, a\ndirectory without Chart.yaml, or -); with one CHART, --a-set/--a-values and --b-set/--b-values give the\ntwo values sets. Exit 1 with --fail-on-gain when an account gains a risky grant.",
-	"version":  "rbac-matrix version\n\nPrints the rbac-matrix module version and the Helm SDK version it renders with.",
+	"version":  "rbac-matrix version\n\nPrints the rbac-matrix module version and the versions of the Helm SDKs it renders with (v4 by default, v3 with --helm v3).",
 }
 
 // writeHelp prints a subcommand's synopsis and every flag with its description.
@@ -60,22 +60,37 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	return exitTool
 }
 
-const helmModule = "helm.sh/helm/v3"
+// helmModules are the Helm SDKs rbac-matrix renders with, the default (--helm v4) first.
+var helmModules = []struct{ path, flag string }{
+	{"helm.sh/helm/v4", "--helm v4, the default"},
+	{"helm.sh/helm/v3", "--helm v3"},
+}
 
-// cmdVersion prints the module version of rbac-matrix and of the Helm SDK it was built with.
+// cmdVersion prints the module version of rbac-matrix and of the Helm SDKs it was built with.
 func cmdVersion(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	mod, helm := versions()
-	_, err := fmt.Fprintf(out, "rbac-matrix %s\nhelm SDK %s\n", mod, helm)
-	return err
+	if _, err := fmt.Fprintf(out, "rbac-matrix %s\n", mod); err != nil {
+		return err
+	}
+	for _, m := range helmModules {
+		if _, err := fmt.Fprintf(out, "helm SDK %s (%s)\n", helm[m.path], m.flag); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// versions reads the main module's and the Helm SDK's versions from the build information.
-func versions() (module, helm string) {
-	module, helm = "unknown", "unknown"
+// versions reads the main module's and the Helm SDKs' versions (by module path) from the build
+// information.
+func versions() (module string, helm map[string]string) {
+	module, helm = "unknown", map[string]string{}
+	for _, m := range helmModules {
+		helm[m.path] = "unknown"
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return
@@ -85,10 +100,10 @@ func versions() (module, helm string) {
 		module = "(devel)"
 	}
 	for _, d := range bi.Deps {
-		if d.Path == helmModule {
-			helm = d.Version
+		if _, ok := helm[d.Path]; ok {
+			helm[d.Path] = d.Version
 			if d.Replace != nil {
-				helm = d.Replace.Version
+				helm[d.Path] = d.Replace.Version
 			}
 		}
 	}

@@ -62,20 +62,22 @@ func flagSetOf(t *testing.T, name string) *flag.FlagSet {
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
-func TestVersionNamesTheHelmSDK(t *testing.T) {
+func TestVersionNamesTheHelmSDKs(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
 	mod, err := os.ReadFile("../../go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want string
+	want := map[string]string{}
 	for _, l := range strings.Split(string(mod), "\n") {
-		if f := strings.Fields(l); len(f) == 2 && f[0] == helmModule {
-			want = f[1]
+		if f := strings.Fields(l); len(f) == 2 && strings.HasPrefix(f[0], "helm.sh/helm/v") {
+			want[f[0]] = f[1]
 		}
 	}
-	if code != 0 || !strings.HasPrefix(out, "rbac-matrix ") || !strings.Contains(out, "helm SDK "+want+"\n") || want == "" {
-		t.Errorf("version: exit %d %q, want helm SDK %s", code, out, want)
+	if code != 0 || !strings.HasPrefix(out, "rbac-matrix ") || len(want) != 2 ||
+		!strings.Contains(out, "helm SDK "+want["helm.sh/helm/v4"]+" (--helm v4, the default)\n") ||
+		!strings.Contains(out, "helm SDK "+want["helm.sh/helm/v3"]+" (--helm v3)\n") {
+		t.Errorf("version: exit %d %q, want both helm SDKs of go.mod %v", code, out, want)
 	}
 }
 
