@@ -21,7 +21,7 @@ deps: tools ## Vendor the library into each chart (helm dependency build), as `h
 	@for c in $(CHARTS); do helm dependency build $$c >/dev/null; done
 
 .PHONY: check
-check: ## Main job: render both charts over the full flag matrix, run every RBAC check, print a summary per combination.
+check: ## Main job: render every chart over its full flag matrix, run every RBAC check, print a summary per combination.
 	go run ./cmd/rbac-matrix check --spec tests/matrix/operator.yaml
 	go run ./cmd/rbac-matrix check --spec tests/matrix/registry-server.yaml
 	go run ./cmd/rbac-matrix check --spec tests/matrix/watchlist-operator.yaml
