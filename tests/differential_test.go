@@ -14,6 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
+	"github.com/workload-rbac/workload-rbac/pkg/helmv4"
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
@@ -93,8 +94,38 @@ func renderedFilesWith(ch *chart.Chart, opts chartrender.Options) (string, error
 		return "", err
 	}
 	files, err := chartrender.RenderTemplates(rc, top, opts)
+	return joinedFiles(files, err), nil
+}
+
+// renderedFilesV4 is renderedFiles through Helm v4: the v4 chart of ch, helmv4.RenderValues and
+// helmv4.RenderTemplates with the engine e (Helm v4's engine.Engine{}, or helmv4's parse-once engine).
+func renderedFilesV4(ch *chart.Chart, c matrix.Combination, e chartrender.Engine) (string, error) {
+	return renderedFilesV4With(ch, chartrender.Options{ReleaseName: c.ReleaseName, Namespace: c.Namespace, Values: c.Values, Engine: e})
+}
+
+func renderedFilesV4With(ch *chart.Chart, opts chartrender.Options) (string, error) {
+	if opts.ReleaseName == "" {
+		opts.ReleaseName = "release"
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	v4, err := helmv4.FromV3(ch)
 	if err != nil {
-		return "ERROR: " + err.Error(), nil
+		return "", err
+	}
+	rc, top, err := helmv4.RenderValues(v4, opts)
+	if err != nil {
+		return "", err
+	}
+	files, err := helmv4.RenderTemplates(rc, top, opts)
+	return joinedFiles(files, err), nil
+}
+
+// joinedFiles is files in name order as one string, or "ERROR: " and err; PEM blocks become their type.
+func joinedFiles(files map[string]string, err error) string {
+	if err != nil {
+		return "ERROR: " + err.Error()
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -105,12 +136,25 @@ func renderedFilesWith(ch *chart.Chart, opts chartrender.Options) (string, error
 	for _, n := range names {
 		fmt.Fprintf(&b, "== %s\n%s\n", n, files[n])
 	}
-	return pemBlock.ReplaceAllString(b.String(), "<PEM $1>"), nil
+	return pemBlock.ReplaceAllString(b.String(), "<PEM $1>")
 }
 
 // TestParseOnceEngineMatchesHelm renders every combination of every chart with Helm's engine.Render
 // and with the parse-once engine and requires identical files, or identical errors.
 func TestParseOnceEngineMatchesHelm(t *testing.T) {
+	compareEngines(t, renderedFiles)
+}
+
+// TestParseOnceEngineMatchesHelmV4 is TestParseOnceEngineMatchesHelm for Helm v4: every combination
+// of every chart through Helm v4's engine.Engine{}.RenderWithContext and through helmv4's parse-once
+// engine (key pool on: keys and certificates compare by PEM type).
+func TestParseOnceEngineMatchesHelmV4(t *testing.T) {
+	compareEngines(t, renderedFilesV4)
+}
+
+// compareEngines renders every combination of every differential target with render and
+// chartrender.EngineHelm, then chartrender.EngineParseOnce, and requires the same output.
+func compareEngines(t *testing.T, render func(*chart.Chart, matrix.Combination, chartrender.Engine) (string, error)) {
 	total, failing := 0, 0
 	for _, tg := range differentialTargets(t) {
 		type diff struct{ reached, failed bool }
@@ -123,17 +167,17 @@ func TestParseOnceEngineMatchesHelm(t *testing.T) {
 				defer wg.Done()
 				for i := range jobs {
 					c := tg.combos[i]
-					helm, err := renderedFiles(tg.chart, c, chartrender.EngineHelm)
+					helm, err := render(tg.chart, c, chartrender.EngineHelm)
 					if err != nil {
 						continue // values or schema rejected before any template runs: no engine involved
 					}
-					ours, err := renderedFiles(tg.chart, c, chartrender.EngineParseOnce)
+					ours, err := render(tg.chart, c, chartrender.EngineParseOnce)
 					if err != nil {
 						t.Errorf("%s %s: %v", tg.name, c.Name(), err)
 						continue
 					}
 					if helm != ours {
-						t.Errorf("%s %s: parse-once output differs from engine.Render:\n%s", tg.name, c.Name(), lineDiff(helm, ours))
+						t.Errorf("%s %s: parse-once output differs from Helm's engine:\n%s", tg.name, c.Name(), lineDiff(helm, ours))
 					}
 					results[i] = diff{true, strings.HasPrefix(helm, "ERROR: ")}
 				}
@@ -166,6 +210,15 @@ func TestParseOnceEngineMatchesHelm(t *testing.T) {
 // schema skipped, so the templates' own guards (fail, required) run, through both engines: the errors
 // must be identical, word for word.
 func TestParseOnceEngineFailsAsHelmDoes(t *testing.T) {
+	compareFailures(t, renderedFilesWith)
+}
+
+// TestParseOnceEngineFailsAsHelmV4Does is TestParseOnceEngineFailsAsHelmDoes through Helm v4.
+func TestParseOnceEngineFailsAsHelmV4Does(t *testing.T) {
+	compareFailures(t, renderedFilesV4With)
+}
+
+func compareFailures(t *testing.T, render func(*chart.Chart, chartrender.Options) (string, error)) {
 	n := 0
 	for _, c := range invalidCases {
 		if c.template == "" {
@@ -176,14 +229,14 @@ func TestParseOnceEngineFailsAsHelmDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 		opts := chartrender.Options{ReleaseName: c.release, Values: c.values, SkipSchemaValidation: true, Engine: chartrender.EngineHelm}
-		helm, err := renderedFilesWith(ch, opts)
+		helm, err := render(ch, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		opts.Engine = chartrender.EngineParseOnce
-		ours, _ := renderedFilesWith(ch, opts)
+		ours, _ := render(ch, opts)
 		if !strings.HasPrefix(helm, "ERROR: ") {
-			t.Errorf("%s %s: engine.Render did not fail", c.chart, c.name)
+			t.Errorf("%s %s: Helm's engine did not fail", c.chart, c.name)
 		}
 		if helm != ours {
 			t.Errorf("%s %s:\n helm %q\n ours %q", c.chart, c.name, helm, ours)

@@ -170,15 +170,11 @@ func recAllTpls(c *chart.Chart, templates map[string]renderable, vals chartutil.
 	return next
 }
 
-// sortTemplates is engine.sortTemplates: the parse order (deeper paths first, so a chart's own
-// definitions win over its dependencies').
-func sortTemplates(tpls map[string]renderable) []string {
-	keys := make([]string, 0, len(tpls))
-	for k := range tpls {
-		keys = append(keys, k)
-	}
+// SortTemplates puts template paths in the order Helm's engine parses and executes them (its
+// sortTemplates, the same in Helm v3.22 and v4.3.1): deeper paths first, so a chart's own definitions
+// win over its dependencies', then by name, descending.
+func SortTemplates(keys []string) {
 	sort.Sort(sort.Reverse(byPathLen(keys)))
-	return keys
 }
 
 type byPathLen []string
@@ -194,30 +190,30 @@ func (p byPathLen) Less(i, j int) bool {
 	return ca < cb
 }
 
-// parsedSet is one template set parsed once: a root template ("gotpl") holding every file.
-type parsedSet struct {
+// ParsedSet is one template set parsed once: a root template ("gotpl") holding every file, or the
+// error parsing stopped at.
+type ParsedSet struct {
 	// sources holds every template's Data, so no slice whose address is part of the cache key can
 	// be freed and its address reused by another template while the entry lives.
-	sources  [][]byte
-	root     *template.Template
-	keys     []string // parse order
-	parseErr error
+	sources [][]byte
+	Root    *template.Template
+	Err     error
 }
 
 // setCache holds parsed template sets keyed by file names and the identity of their sources, so a
 // template whose Data is replaced is parsed again. It is bounded: when full, it is emptied.
 var setCache = struct {
 	sync.Mutex
-	m map[string]*parsedSet
-}{m: map[string]*parsedSet{}}
+	m map[string]*ParsedSet
+}{m: map[string]*ParsedSet{}}
 
 const maxCachedSets = 32
 
-func setKey(tpls map[string]renderable, keys []string, crypto string) string {
+func setKey(mode string, names []string, sources [][]byte) string {
 	var b strings.Builder
-	b.WriteString(crypto)
-	for _, k := range keys {
-		d := tpls[k].data
+	b.WriteString(mode)
+	for i, k := range names {
+		d := sources[i]
 		var p uintptr
 		if len(d) > 0 {
 			p = uintptr(unsafe.Pointer(unsafe.SliceData(d)))
@@ -227,39 +223,59 @@ func setKey(tpls map[string]renderable, keys []string, crypto string) string {
 	return b.String()
 }
 
-func parsedFor(tpls map[string]renderable, keys []string, realCrypto bool) *parsedSet {
-	mode := "pool"
-	if realCrypto {
-		mode = "real"
+// ParseOnce is what Helm's engine does before it executes anything, done once: the paths of tpls
+// (template path → one template, source(it) its Data) in Helm's parse order (SortTemplates), and the
+// set parsed from them: a root "gotpl" with missingkey=zero and the function map funcs() gives, each
+// template parsed into it in that order, stopping at the first error (returned through parseErr,
+// Helm's cleanupParseError). The set is parsed only the first time an engine (major, with or without
+// realCrypto: the function map differs) meets these paths with these very sources: a template whose
+// Data is replaced is parsed again. The Root of the set is shared: clone it before adding functions
+// or executing. pkg/helmv4 uses it.
+func ParseOnce[R any](major string, realCrypto bool, tpls map[string]R, source func(R) []byte, funcs func() template.FuncMap, parseErr func(filename string, err error) error) ([]string, *ParsedSet) {
+	keys := make([]string, 0, len(tpls))
+	for k := range tpls {
+		keys = append(keys, k)
 	}
-	key := setKey(tpls, keys, mode)
+	SortTemplates(keys)
+	sources := make([][]byte, len(keys))
+	for i, k := range keys {
+		sources[i] = source(tpls[k])
+	}
+	mode := major + " pool"
+	if realCrypto {
+		mode = major + " real"
+	}
+	key := setKey(mode, keys, sources)
 	setCache.Lock()
 	if s, ok := setCache.m[key]; ok {
 		setCache.Unlock()
-		return s
+		return keys, s
 	}
 	setCache.Unlock()
-	s := &parsedSet{keys: keys}
-	for _, k := range keys {
-		s.sources = append(s.sources, tpls[k].data)
-	}
+	s := &ParsedSet{sources: sources}
 	t := template.New("gotpl")
 	t.Option("missingkey=zero")
-	t.Funcs(baseFuncMap(realCrypto))
-	for _, filename := range keys {
-		if _, err := t.New(filename).Parse(string(tpls[filename].data)); err != nil {
-			s.parseErr = cleanupParseError(filename, err)
+	t.Funcs(funcs())
+	for i, filename := range keys {
+		if _, err := t.New(filename).Parse(string(sources[i])); err != nil {
+			s.Err = parseErr(filename, err)
 			break
 		}
 	}
-	s.root = t
+	s.Root = t
 	setCache.Lock()
 	if len(setCache.m) >= maxCachedSets {
-		setCache.m = map[string]*parsedSet{}
+		setCache.m = map[string]*ParsedSet{}
 	}
 	setCache.m[key] = s
 	setCache.Unlock()
-	return s
+	return keys, s
+}
+
+// parsedFor is ParseOnce for the Helm v3 engine.
+func parsedFor(tpls map[string]renderable, realCrypto bool) ([]string, *ParsedSet) {
+	return ParseOnce("v3", realCrypto, tpls, func(r renderable) []byte { return r.data },
+		func() template.FuncMap { return baseFuncMap(realCrypto) }, cleanupParseError)
 }
 
 // renderTemplates is engine.Render(c, top) on a parsed-once template set.
@@ -270,12 +286,11 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 		}
 	}()
 	tpls := allTemplates(c, top)
-	keys := sortTemplates(tpls)
-	set := parsedFor(tpls, keys, realCrypto)
-	if set.parseErr != nil {
-		return map[string]string{}, set.parseErr
+	keys, set := parsedFor(tpls, realCrypto)
+	if set.Err != nil {
+		return map[string]string{}, set.Err
 	}
-	t, err := set.root.Clone()
+	t, err := set.Root.Clone()
 	if err != nil {
 		return map[string]string{}, err
 	}
@@ -394,7 +409,7 @@ func cleanupExecError(filename string, err error) error {
 
 // baseFuncMap is engine.funcMap with the per-engine overrides Engine{} applies (required, fail,
 // getHostByName); include and tpl are bound per rendering; sprig's regex functions compile each
-// pattern once (regex.go). Unless realCrypto, the key and
+// pattern once (regex.go), fromYaml and fromJson parse each input once (CacheParses). Unless realCrypto, the key and
 // certificate generators draw from a per-process pool of keys (crypto.go).
 func baseFuncMap(realCrypto bool) template.FuncMap {
 	f := sprig.TxtFuncMap()
@@ -405,11 +420,11 @@ func baseFuncMap(realCrypto bool) template.FuncMap {
 		"fromToml":      fromTOML,
 		"toYaml":        toYAML,
 		"toYamlPretty":  toYAMLPretty,
-		"fromYaml":      fromYAMLCached,
-		"fromYamlArray": fromYAMLArrayCached,
+		"fromYaml":      fromYAML,
+		"fromYamlArray": fromYAMLArray,
 		"toJson":        toJSON,
-		"fromJson":      fromJSONCached,
-		"fromJsonArray": fromJSONArrayCached,
+		"fromJson":      fromJSON,
+		"fromJsonArray": fromJSONArray,
 		"include":       func(string, interface{}) string { return "not implemented" },
 		"tpl":           func(string, interface{}) interface{} { return "not implemented" },
 		"lookup": func(string, string, string, string) (map[string]interface{}, error) {
@@ -430,6 +445,7 @@ func baseFuncMap(realCrypto bool) template.FuncMap {
 		f[k] = v
 	}
 	cachedRegexFuncs(f)
+	CacheParses(f, "v3")
 	if !realCrypto {
 		pooledCrypto(f)
 	}
@@ -455,7 +471,7 @@ func toYAMLPretty(v interface{}) string {
 }
 
 // parsedValues caches what fromYaml, fromYamlArray, fromJson and fromJsonArray parsed, by function
-// and input; every call gets a deep copy, so a template changing its result changes no other's.
+// and input (CacheParses).
 var parsedValues contentCache[interface{}]
 
 func cachedParse[T map[string]interface{} | []interface{}](fn string, str string, parse func(string) T) T {
@@ -466,15 +482,6 @@ func cachedParse[T map[string]interface{} | []interface{}](fn string, str string
 	v := parse(str)
 	parsedValues.put(key, deepCopyValue(v))
 	return v
-}
-
-func fromYAMLCached(str string) map[string]interface{} { return cachedParse("fromYaml", str, fromYAML) }
-func fromYAMLArrayCached(str string) []interface{} {
-	return cachedParse("fromYamlArray", str, fromYAMLArray)
-}
-func fromJSONCached(str string) map[string]interface{} { return cachedParse("fromJson", str, fromJSON) }
-func fromJSONArrayCached(str string) []interface{} {
-	return cachedParse("fromJsonArray", str, fromJSONArray)
 }
 
 func fromYAML(str string) map[string]interface{} {

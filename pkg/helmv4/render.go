@@ -1,7 +1,6 @@
 package helmv4
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -9,7 +8,6 @@ import (
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
-	"helm.sh/helm/v4/pkg/engine"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
@@ -18,9 +16,10 @@ import (
 // Render renders ch with opts as `helm template` of Helm v4.3.1 does (action.Install in client-only
 // dry-run: dependency processing, kubeVersion check, values coalescing and schema validation by
 // util.ToRenderValuesWithSchemaValidation, engine.Engine{} without cluster or DNS, the top chart's
-// NOTES.txt only), and decodes the result as chartrender.Render does. opts.Engine and opts.RealCrypto
-// do not apply: templates always run on Helm v4's engine.Render. ch is not modified, so one loaded
-// chart can be rendered from many goroutines at once.
+// NOTES.txt only), and decodes the result as chartrender.Render does. Templates run as RenderTemplates
+// runs them: on a set parsed once per chart (opts.Engine chartrender.EngineHelm: Helm v4's engine
+// itself), with keys from a pool unless opts.RealCrypto. ch is not modified, so one loaded chart can
+// be rendered from many goroutines at once.
 func Render(ch *chart.Chart, opts chartrender.Options) (*chartrender.Result, error) {
 	if opts.ReleaseName == "" {
 		opts.ReleaseName = "release"
@@ -32,7 +31,7 @@ func Render(ch *chart.Chart, opts chartrender.Options) (*chartrender.Result, err
 	if err != nil {
 		return nil, err
 	}
-	files, err := engine.Engine{}.RenderWithContext(context.Background(), c, top)
+	files, err := RenderTemplates(c, top, opts)
 	if err != nil {
 		return nil, err
 	}
