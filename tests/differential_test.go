@@ -243,5 +243,5 @@ func compareFailures(t *testing.T, render func(*chart.Chart, chartrender.Options
 		}
 		n++
 	}
-	t.Logf("%d failing renders, identical errors", n)
+	t.Logf("%d failing renders compared", n)
 }

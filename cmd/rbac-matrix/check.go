@@ -22,7 +22,7 @@ func cmdCheck(args []string, out io.Writer) (int, error) {
 	whoCan := fs.Bool("who-can", false, "print the who-can-do-what-where table of every combination (table output)")
 	parallel := fs.Int("parallel", 0, "render workers (default: one per CPU)")
 	quiet := fs.Bool("quiet", false, "table output: print only combinations with violations, and the summary")
-	realCrypto := fs.Bool("real-crypto", false, "genPrivateKey, genCA, genSelfSignedCert and genSignedCert make fresh keys on every call, as Helm does (slow), instead of drawing from a pool of keys made once per run; applies to --helm v3 (the Helm v4 path always runs Helm v4's own functions)")
+	realCrypto := fs.Bool("real-crypto", false, "genPrivateKey, genCA, genSelfSignedCert and genSignedCert make fresh keys on every call, as Helm does (slow), instead of drawing from a pool of keys made once per run (either Helm major)")
 	var z zeroConfig
 	z.register(fs)
 	var suppress multi

@@ -13,10 +13,9 @@ import (
 	"github.com/workload-rbac/workload-rbac/pkg/matrix"
 )
 
-// --real-crypto gives Helm's key generation back to the Helm v3 path: with the key pool, a chart
+// --real-crypto gives Helm's key generation back, on either Helm major: with the key pool, a chart
 // whose only difference between two combinations would be its CA key renders identically (so the
-// unused axis is inert); with real keys every rendering differs. The Helm v4 path (the default) runs
-// Helm v4's own functions: fresh keys with or without the flag.
+// unused axis is inert); with real keys every rendering differs.
 func TestRealCryptoFlagGeneratesFreshKeys(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{
@@ -33,19 +32,16 @@ func TestRealCryptoFlagGeneratesFreshKeys(t *testing.T) {
 		}
 	}
 	const inert = "warning  axis unused: every value renders identically"
-	v4 := []string{"check", dir, "-n", "apps", "--release", "r", "--axis", "unused=1,2"}
-	code, out, errOut := runCLI(t, v4...)
-	if code != exitPass || strings.Contains(out, inert) || !strings.Contains(out, "2 combinations checked") {
-		t.Errorf("Helm v4 path: exit %d, want fresh keys (no inert axis):\n%s%s", code, out, errOut)
-	}
-	args := append(v4, "--helm", "v3")
-	code, out, errOut = runCLI(t, args...)
-	if code != exitPass || !strings.Contains(out, inert) {
-		t.Errorf("pooled keys: exit %d, want the inert-axis warning:\n%s%s", code, out, errOut)
-	}
-	code, out, errOut = runCLI(t, append(args, "--real-crypto")...)
-	if code != exitPass || strings.Contains(out, inert) || !strings.Contains(out, "2 combinations checked") {
-		t.Errorf("--real-crypto: exit %d, want fresh keys (no inert axis):\n%s%s", code, out, errOut)
+	for _, helm := range []string{"v4", "v3"} {
+		args := []string{"check", dir, "-n", "apps", "--release", "r", "--axis", "unused=1,2", "--helm", helm}
+		code, out, errOut := runCLI(t, args...)
+		if code != exitPass || !strings.Contains(out, inert) {
+			t.Errorf("--helm %s, pooled keys: exit %d, want the inert-axis warning:\n%s%s", helm, code, out, errOut)
+		}
+		code, out, errOut = runCLI(t, append(args, "--real-crypto")...)
+		if code != exitPass || strings.Contains(out, inert) || !strings.Contains(out, "2 combinations checked") {
+			t.Errorf("--helm %s --real-crypto: exit %d, want fresh keys (no inert axis):\n%s%s", helm, code, out, errOut)
+		}
 	}
 }
 
