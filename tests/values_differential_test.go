@@ -22,9 +22,9 @@ import (
 
 // valuesDepsSpecs are charts whose dependencies exercise Helm's dependency processing: conditions, tags,
 // aliases, import-values, a nested dependency, globals, nulls and non-table values where a
-// dependency's table belongs (conditional), and the same without conditions or tags (fixed: prepared
-// once per chart).
-var valuesDepsSpecs = []string{"testdata/values-deps/conditional/matrix.yaml", "testdata/values-deps/fixed/matrix.yaml"}
+// dependency's table belongs (conditional), the same without conditions or tags (fixed: processed
+// once per chart), and with tags alone (tagged).
+var valuesDepsSpecs = []string{"testdata/values-deps/conditional/matrix.yaml", "testdata/values-deps/fixed/matrix.yaml", "testdata/values-deps/tagged/matrix.yaml"}
 
 // TestValuesMatchHelmsOwnPath prepares the values of every combination of every chart the template
 // differential test covers, and of the valuesDepsSpecs charts, with each Helm major, through
@@ -218,7 +218,7 @@ func TestFixedDependenciesAreProcessedOnce(t *testing.T) {
 	for _, tc := range []struct {
 		spec   string
 		shared bool
-	}{{valuesDepsSpecs[0], false}, {valuesDepsSpecs[1], true}} {
+	}{{valuesDepsSpecs[0], false}, {valuesDepsSpecs[1], true}, {valuesDepsSpecs[2], false}} {
 		spec, v3, _ := loadSpecChart(t, tc.spec)
 		v4, err := matrix.LoadChart(spec.ChartPath(), matrix.HelmV4)
 		if err != nil {
