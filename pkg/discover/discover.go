@@ -141,7 +141,7 @@ func Discover(ctx context.Context, ch matrix.Chart, opts Options) ([]Decision, e
 		}
 		return nil
 	})
-	if err != nil && k < 0 { // not even the defaults rendered
+	if err != nil && k < 0 && ctx.Err() == nil { // not even the defaults rendered
 		return nil, baseError(err)
 	}
 	if err != nil {
