@@ -80,7 +80,7 @@ verify-docs: ## Fail when the README values tables (root and per chart) or value
 	go run ./cmd/values-doc -check -readme README.md $(CHARTS)
 
 .PHONY: bench
-bench: tools ## Per combination vs forked `helm template`: operator (also Helm v4 SDK vs v3 SDK vs helm4/helm template), heavy fixture, whole matrix; heavy peak RSS 64 vs 1,024; pkg/helmtest vs terratest RenderTemplate.
+bench: tools ## Per combination vs the forked CLI of the same major (v4 SDK vs `helm4 template`, v3 SDK vs `helm template`): operator, heavy fixture; whole matrix on the default path vs helm4; heavy peak RSS 64 vs 1,024; pkg/helmtest vs terratest; installer.
 	go test ./tests/ -run '^$$' -bench . -benchtime 1x -timeout 60m
 
 .PHONY: controlplane

@@ -20,8 +20,9 @@ import (
 	"github.com/workload-rbac/workload-rbac/tests/helmcli"
 )
 
-// The benchmarks compare, per combination, rendering and checking in-process with forking
-// `helm template` for the same combination (the way terratest renders). They measure and report;
+// The benchmarks compare, per combination, rendering and checking in-process with forking the Helm CLI
+// of the same major for the same combination (the way terratest renders): the Helm v4 SDK path with
+// `helm4 template`, the Helm v3 SDK path with `helm template`. They measure and report;
 // they assert nothing about time. Run them with `make bench` (one pass each, -benchtime 1x).
 
 func helmCLI(b *testing.B) string {
@@ -93,101 +94,91 @@ func inProcessPerCombination(b *testing.B, ch matrix.Chart, combos []matrix.Comb
 	return cost{time.Since(t0) / n, (selfCPU() - cpu0) / n}
 }
 
-// sampleValid picks up to n combinations spread over combos that render without error.
-func sampleValid(ch *chart.Chart, combos []matrix.Combination, n int) []matrix.Combination {
+// sampleValid picks up to n combinations spread over combos that render without error (with the
+// Helm major that loaded ch).
+func sampleValid(b *testing.B, ch matrix.Chart, combos []matrix.Combination, n int) []matrix.Combination {
+	b.Helper()
+	render, err := matrix.Renderer(ch, "")
+	if err != nil {
+		b.Fatal(err)
+	}
 	var out []matrix.Combination
 	step := max(1, len(combos)/(n+n/2))
 	for i := 0; i < len(combos) && len(out) < n; i += step {
 		c := combos[i]
-		if _, err := chartrender.Render(ch, chartrender.Options{ReleaseName: c.ReleaseName, Namespace: c.Namespace, Values: c.Values}); err == nil {
+		if _, err := render(c.RenderOptions(chartrender.Options{})); err == nil {
 			out = append(out, c)
 		}
+	}
+	if len(out) == 0 {
+		b.Fatal("no combination renders")
 	}
 	return out
 }
 
-// compare reports, for combos of ch, ms per combination forked and in-process (parse-once engine,
-// and Helm's engine.Render with fresh keys for reference), and the ratios. One worker in-process,
-// as the fork is one process at a time.
-func compare(b *testing.B, chartPath string, ch *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig) {
-	helm := helmCLI(b)
-	sample := sampleValid(ch, combos, 16)
-	if len(sample) == 0 {
-		b.Fatal("no combination renders")
-	}
-	var forked, ours, helmEngine cost
-	for n := 0; n < b.N; n++ {
-		forked = forked.add(forkPerCombination(b, helm, chartPath, sample))
-		ours = ours.add(inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1}))
-		helmEngine = helmEngine.add(inProcessPerCombination(b, ch, combos, checks, matrix.RunOptions{Workers: 1, Render: chartrender.Options{Engine: chartrender.EngineHelm, RealCrypto: true}}))
-	}
-	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) / 1e6 }
-	b.ReportMetric(float64(len(combos)), "combinations")
-	b.ReportMetric(ms(forked.wall), "ms/combo-helm-template")
-	b.ReportMetric(ms(ours.wall), "ms/combo-in-process")
-	b.ReportMetric(ms(helmEngine.wall), "ms/combo-in-process-helm-engine")
-	b.ReportMetric(ms(forked.wall)/ms(ours.wall), "x-faster")
-	b.ReportMetric(ms(forked.wall)/ms(helmEngine.wall), "x-faster-helm-engine")
-	b.ReportMetric(ms(forked.cpu), "ms-cpu/combo-helm-template")
-	b.ReportMetric(ms(ours.cpu), "ms-cpu/combo-in-process")
-	b.ReportMetric(ms(forked.cpu)/ms(ours.cpu), "x-faster-cpu")
-}
+// majorCost is one Helm major's cost per combination: forked `helm template` of that major, and the
+// SDK path of that major in-process.
+type majorCost struct{ forked, sdk cost }
 
-// BenchmarkOperator: every combination of the operator chart, rendered and checked in-process, vs
-// `helm template` forked for 16 valid combinations spread over the matrix.
-func BenchmarkOperator(b *testing.B) {
-	helm := helmCLI(b)
-	spec, ch, combos := loadSpecChart(b, "matrix/operator.yaml")
-	helmDependencyBuild(b, helm, spec.ChartPath())
-	compare(b, spec.ChartPath(), ch, combos, spec.Checks)
-}
-
-// BenchmarkOperatorHelmMajors: every combination of the operator chart rendered and checked in-process
-// with the Helm v4 SDK (helmv4.Render, Helm v4's engine.Render) and with the Helm v3 SDK (the parse-once
-// engine), vs forking `helm4 template` (v4.3.1) and `helm template` (v3.22) for 16 valid combinations;
-// one worker each. The ratios: fork/in-process per major, and the v4 SDK path against the v3 one.
-func BenchmarkOperatorHelmMajors(b *testing.B) {
-	helm, helm4 := helmCLI(b), helmcli.CLI(b, matrix.HelmV4)
-	spec, v3, combos := loadSpecChart(b, "matrix/operator.yaml")
-	helmDependencyBuild(b, helm, spec.ChartPath())
-	v4, err := matrix.LoadChart(spec.ChartPath(), matrix.HelmV4)
+// compareMajors reports, per combination of the chart at chartPath, for each Helm major: forking that
+// major's CLI (`helm4 template`, `helm template`; for 16 valid combinations spread over the matrix)
+// against rendering and checking in-process with that major's SDK path (helmv4.Render,
+// chartrender.Render; every combination, one worker, as the fork is one process at a time): ms per
+// combination, wall and CPU, and fork/in-process ratios. v3 is the chart as Helm v3 loaded it.
+func compareMajors(b *testing.B, chartPath string, v3 *chart.Chart, combos []matrix.Combination, checks matrix.CheckConfig) {
+	b.Helper()
+	v4, err := matrix.LoadChart(chartPath, matrix.HelmV4)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sample := sampleValid(v3, combos, 16)
-	var fork3, fork4, sdk3, sdk4 cost
+	majors := []struct {
+		name string
+		ch   matrix.Chart
+		cli  string
+	}{{"v4", v4, helmcli.CLI(b, matrix.HelmV4)}, {"v3", v3, helmCLI(b)}}
+	sample := sampleValid(b, v4, combos, 16)
+	costs := make([]majorCost, len(majors))
 	for n := 0; n < b.N; n++ {
-		fork4 = fork4.add(forkPerCombination(b, helm4, spec.ChartPath(), sample))
-		fork3 = fork3.add(forkPerCombination(b, helm, spec.ChartPath(), sample))
-		sdk4 = sdk4.add(inProcessPerCombination(b, v4, combos, spec.Checks, matrix.RunOptions{Workers: 1, Helm: matrix.HelmV4}))
-		sdk3 = sdk3.add(inProcessPerCombination(b, v3, combos, spec.Checks, matrix.RunOptions{Workers: 1, Helm: matrix.HelmV3}))
+		for i, m := range majors {
+			costs[i].forked = costs[i].forked.add(forkPerCombination(b, m.cli, chartPath, sample))
+			costs[i].sdk = costs[i].sdk.add(inProcessPerCombination(b, m.ch, combos, checks, matrix.RunOptions{Workers: 1}))
+		}
 	}
-	ms := func(c cost) float64 { return float64(c.wall.Nanoseconds()) / float64(b.N) / 1e6 }
+	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) / 1e6 }
 	b.ReportMetric(float64(len(combos)), "combinations")
-	b.ReportMetric(ms(sdk4), "ms/combo-v4-sdk")
-	b.ReportMetric(ms(sdk3), "ms/combo-v3-sdk")
-	b.ReportMetric(ms(fork4), "ms/combo-helm4-template")
-	b.ReportMetric(ms(fork3), "ms/combo-helm3-template")
-	b.ReportMetric(ms(fork4)/ms(sdk4), "x-helm4-template/v4-sdk")
-	b.ReportMetric(ms(fork3)/ms(sdk3), "x-helm3-template/v3-sdk")
-	b.ReportMetric(ms(sdk4)/ms(sdk3), "x-v4-sdk/v3-sdk")
-	b.ReportMetric(float64(fork4.cpu)/float64(sdk4.cpu), "x-helm4-template/v4-sdk-cpu")
-	b.ReportMetric(float64(fork3.cpu)/float64(sdk3.cpu), "x-helm3-template/v3-sdk-cpu")
-	b.ReportMetric(ms(fork4)/ms(fork3), "x-helm4/helm3-template")
+	for i, m := range majors {
+		cli := map[string]string{"v4": "helm4", "v3": "helm3"}[m.name] + "-template"
+		c := costs[i]
+		b.ReportMetric(ms(c.sdk.wall), "ms/combo-"+m.name+"-sdk")
+		b.ReportMetric(ms(c.forked.wall), "ms/combo-"+cli)
+		b.ReportMetric(ms(c.sdk.cpu), "ms-cpu/combo-"+m.name+"-sdk")
+		b.ReportMetric(ms(c.forked.cpu), "ms-cpu/combo-"+cli)
+		b.ReportMetric(ms(c.forked.wall)/ms(c.sdk.wall), "x-"+cli+"/"+m.name+"-sdk")
+		b.ReportMetric(ms(c.forked.cpu)/ms(c.sdk.cpu), "x-"+cli+"/"+m.name+"-sdk-cpu")
+	}
+}
+
+// BenchmarkOperator: every combination of the operator chart, rendered and checked in-process with
+// the Helm v4 SDK path (the default) and the Helm v3 SDK path (parse-once engine), each against
+// forking its own major's CLI (`helm4 template` v4.3.1, `helm template` v3.22).
+func BenchmarkOperator(b *testing.B) {
+	spec, ch, combos := loadSpecChart(b, "matrix/operator.yaml")
+	helmDependencyBuild(b, helmCLI(b), spec.ChartPath())
+	compareMajors(b, spec.ChartPath(), ch, combos, spec.Checks)
 }
 
 // BenchmarkHeavyFixture: 64 combinations of the heavy fixture (a hundred named templates, tpl, genCA
-// and genSignedCert, ~2 MB of CRDs).
+// and genSignedCert, ~2 MB of CRDs), each Helm major's SDK path against its own CLI.
 func BenchmarkHeavyFixture(b *testing.B) {
 	h := heavyFixture(b)
-	compare(b, h.dir, h.chart, h.combos(6), matrix.CheckConfig{})
+	compareMajors(b, h.dir, h.chart, h.combos(6), matrix.CheckConfig{})
 }
 
-// BenchmarkWholeMatrix renders and checks every combination of every spec under tests/matrix/, as
-// `make check` does (chart loading included, GOMAXPROCS workers), and compares with forking
-// `helm template` for 16 combinations of each.
+// BenchmarkWholeMatrix renders and checks every combination of every spec under tests/matrix/ on the
+// default path (Helm v4, chart loading included, GOMAXPROCS workers), as `make check` does, and
+// compares with forking `helm4 template` for 16 combinations of each.
 func BenchmarkWholeMatrix(b *testing.B) {
-	helm := helmCLI(b)
+	helm, helm4 := helmCLI(b), helmcli.CLI(b, matrix.HelmV4)
 	paths, _ := filepath.Glob("matrix/*.yaml")
 	var combos int
 	var ours, forked cost
@@ -195,8 +186,19 @@ func BenchmarkWholeMatrix(b *testing.B) {
 		combos = 0
 		for _, path := range paths {
 			t0, cpu0 := time.Now(), selfCPU()
-			spec, ch, cs := loadSpecChart(b, path)
-			err := matrix.RenderEach(context.Background(), ch, slices.Values(cs), 0, func(o matrix.Outcome) error {
+			spec, err := matrix.LoadSpec(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ch, err := spec.LoadChart()
+			if err != nil {
+				b.Fatal(err)
+			}
+			cs, err := matrix.Expand(spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			err = matrix.RenderEach(context.Background(), ch, slices.Values(cs), 0, func(o matrix.Outcome) error {
 				if r := spec.Checks.Evaluate(o); r.Errors() > 0 {
 					return fmt.Errorf("%s: %v", r.Name, r.Violations)
 				}
@@ -207,17 +209,19 @@ func BenchmarkWholeMatrix(b *testing.B) {
 			}
 			ours = ours.add(cost{time.Since(t0), selfCPU() - cpu0})
 			helmDependencyBuild(b, helm, spec.ChartPath())
-			f := forkPerCombination(b, helm, spec.ChartPath(), sampleValid(ch, cs, 16))
+			f := forkPerCombination(b, helm4, spec.ChartPath(), sampleValid(b, ch, cs, 16))
 			forked = forked.add(cost{f.wall * time.Duration(len(cs)), f.cpu * time.Duration(len(cs))})
 			combos += len(cs)
 		}
 	}
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*combos) / 1e6 }
 	b.ReportMetric(float64(combos), "combinations")
-	b.ReportMetric(per(ours.wall), "ms/combo-in-process")
-	b.ReportMetric(per(forked.wall), "ms/combo-helm-template")
-	b.ReportMetric(per(forked.wall)/per(ours.wall), "x-faster")
-	b.ReportMetric(per(forked.cpu)/per(ours.cpu), "x-faster-cpu")
+	b.ReportMetric(per(ours.wall), "ms/combo-default-v4-sdk")
+	b.ReportMetric(per(forked.wall), "ms/combo-helm4-template")
+	b.ReportMetric(per(ours.cpu), "ms-cpu/combo-default-v4-sdk")
+	b.ReportMetric(per(forked.cpu), "ms-cpu/combo-helm4-template")
+	b.ReportMetric(per(forked.wall)/per(ours.wall), "x-helm4-template/v4-sdk")
+	b.ReportMetric(per(forked.cpu)/per(ours.cpu), "x-helm4-template/v4-sdk-cpu")
 }
 
 // BenchmarkHeavyPeakRSS runs `rbac-matrix check` (the CLI, built for the run) on 64 and then 1,024

@@ -21,6 +21,7 @@ import (
 // differentialTarget is a chart and the combinations to render it with.
 type differentialTarget struct {
 	name   string
+	path   string // the chart's directory
 	chart  *chart.Chart
 	combos []matrix.Combination
 }
@@ -49,8 +50,8 @@ func differentialTargets(t testing.TB) []differentialTarget {
 	t.Helper()
 	var out []differentialTarget
 	add := func(name, specPath string) {
-		_, ch, combos := loadSpecChart(t, specPath)
-		out = append(out, differentialTarget{name, ch, combos})
+		spec, ch, combos := loadSpecChart(t, specPath)
+		out = append(out, differentialTarget{name, spec.ChartPath(), ch, combos})
 	}
 	specPaths, _ := filepath.Glob("matrix/*.yaml")
 	for _, p := range specPaths {
@@ -73,10 +74,10 @@ func differentialTargets(t testing.TB) []differentialTarget {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, differentialTarget{dir, ch, []matrix.Combination{{ReleaseName: "rel", Namespace: "apps"}}})
+		out = append(out, differentialTarget{dir, dir, ch, []matrix.Combination{{ReleaseName: "rel", Namespace: "apps"}}})
 	}
 	heavy := heavyFixture(t)
-	out = append(out, differentialTarget{"heavy fixture", heavy.chart, heavy.combos(6)})
+	out = append(out, differentialTarget{"heavy fixture", heavy.dir, heavy.chart, heavy.combos(6)})
 	return out
 }
 

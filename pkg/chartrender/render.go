@@ -33,6 +33,10 @@ type Options struct {
 	// RealCrypto makes genPrivateKey, genCA, genSelfSignedCert and genSignedCert generate fresh keys
 	// on every call as Helm does, instead of drawing from a per-process pool (crypto.go).
 	RealCrypto bool
+	// HelmValues prepares the values with Helm's own ProcessDependencies and ToRenderValues on a copy
+	// of the chart every time, instead of values.go's once-per-chart preparation (the same values;
+	// the differential test compares the two).
+	HelmValues bool
 }
 
 // Result is one rendering.
@@ -114,11 +118,57 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// RenderValues is the first half of Render: a copy of ch with its dependencies processed, and the
-// values its templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip
-// it. engine.Render(c, top) then gives the files Render decodes; the benchmarks time that part alone.
+// RenderValues is the first half of Render: ch with its dependencies processed (shared between
+// renderings when the processing does not depend on the values: read-only), and the values its
+// templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip it — what
+// Helm's ProcessDependenciesWithMerge and ToRenderValuesWithSchemaValidation give, prepared as
+// values.go says (opts.HelmValues: by those functions). engine.Render(c, top) then gives the files
+// Render decodes; the benchmarks time that part alone.
 func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.Values, err error) {
 	opts = opts.withDefaults()
+	if opts.HelmValues {
+		return renderValuesHelm(ch, opts)
+	}
+	c, vals, validateOnce, processErr, err := ProcessedValues(ch, opts.Values, opsV3)
+	if processErr != nil {
+		return nil, nil, processErr
+	}
+	caps, err2 := capabilities(opts)
+	if err2 != nil {
+		return nil, nil, err2
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	top = TopValues(opts, c.Metadata, caps, chartutil.Values(vals))
+	if !opts.SkipSchemaValidation {
+		if err := validateOnce(func() error { return validate(c, vals) }); err != nil {
+			return nil, nil, err
+		}
+	}
+	return c, top, nil
+}
+
+// TopValues are the values ToRenderValues gives a chart's templates: .Chart (chart), .Capabilities
+// (caps), .Release (from opts) and .Values (values, the coalesced values as the Helm major's Values type).
+func TopValues(opts Options, chart, caps, values interface{}) map[string]interface{} {
+	return map[string]interface{}{
+		"Chart":        chart,
+		"Capabilities": caps,
+		"Release": map[string]interface{}{
+			"Name":      opts.ReleaseName,
+			"Namespace": opts.Namespace,
+			"IsUpgrade": opts.IsUpgrade,
+			"IsInstall": !opts.IsUpgrade,
+			"Revision":  1,
+			"Service":   "Helm",
+		},
+		"Values": values,
+	}
+}
+
+// renderValuesHelm is RenderValues by Helm's own functions on a copy of ch.
+func renderValuesHelm(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.Values, err error) {
 	c = clone(ch)
 	vals := deepCopyMap(opts.Values)
 	if vals == nil {
@@ -127,15 +177,10 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
 		return nil, nil, err
 	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	if opts.KubeVersion != "" {
-		kv, err := chartutil.ParseKubeVersion(opts.KubeVersion)
-		if err != nil {
-			return nil, nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
-		}
-		caps.KubeVersion = *kv
+	caps, err := capabilities(opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
 	relOpts := chartutil.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
 	// Schema validation is Helm's, with each schema compiled once (schema.go); Helm's own path is used
 	// when a schema needs more than itself.
@@ -149,6 +194,20 @@ func RenderValues(ch *chart.Chart, opts Options) (c *chart.Chart, top chartutil.
 		}
 	}
 	return c, top, nil
+}
+
+// capabilities are Helm's default capabilities with opts' Kubernetes and API versions.
+func capabilities(opts Options) (*chartutil.Capabilities, error) {
+	caps := chartutil.DefaultCapabilities.Copy()
+	if opts.KubeVersion != "" {
+		kv, err := chartutil.ParseKubeVersion(opts.KubeVersion)
+		if err != nil {
+			return nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
+		}
+		caps.KubeVersion = *kv
+	}
+	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
+	return caps, nil
 }
 
 // validate is values.schema.json (the chart's and its dependencies') against coalesced, c's values.

@@ -71,7 +71,6 @@ func Discover(ctx context.Context, ch matrix.Chart, opts Options) ([]Decision, e
 	base := matrix.Combination{ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, Values: copyValues(opts.Values),
 		KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions}
 	type job struct{ cand, value int }
-	combos := []matrix.Combination{base}
 	var jobs []job
 	var out []Decision
 	for ci, c := range cands {
@@ -83,48 +82,49 @@ func Discover(ctx context.Context, ch matrix.Chart, opts Options) ([]Decision, e
 			out = append(out, Decision{Candidate: c, Reason: "the templates compare it, but neither values.yaml nor values.schema.json declares it: declare it, or give it as --axis"})
 			continue
 		}
-		for vi, v := range c.Values {
+		for vi := range c.Values {
 			if vi == 0 {
 				continue // the default
 			}
-			combo := base
-			combo.Values = copyValues(opts.Values)
-			switch c.Kind {
-			case KubeVersion:
-				combo.KubeVersion = v.(string)
-			case APIVersion:
-				combo.APIVersions = append(append([]string{}, base.APIVersions...), v.(string))
-			default:
-				if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
-					return nil, err
-				}
+			if _, err := setting(base, opts, c, c.Values[vi]); err != nil {
+				return nil, err
 			}
-			combo.Settings = []string{c.Path + "=" + label(v)}
-			combos = append(combos, combo)
 			jobs = append(jobs, job{ci, vi})
 		}
 	}
-	outs := matrix.Render(ctx, ch, combos, opts.Parallelism)
-	if outs[0].Err != nil {
-		var v4Func *helmv4.V4FuncError
-		if errors.As(outs[0].Err, &v4Func) { // the templates need Helm v4, whatever the values
-			return nil, fmt.Errorf("the chart does not render with Helm v3: %w", outs[0].Err)
+	// The base and then each job's combination, built as the renderer asks for it; each outcome is
+	// judged as it comes and dropped (only verdicts, and the rejected combinations, stay).
+	combos := func(yield func(matrix.Combination) bool) {
+		if !yield(base) {
+			return
 		}
-		return nil, fmt.Errorf("the chart does not render with its defaults, so no value can be compared with them: %w (fix: --set the values it needs)", outs[0].Err)
+		for _, j := range jobs {
+			combo, _ := setting(base, opts, cands[j.cand], cands[j.cand].Values[j.value]) // checked above
+			if !yield(combo) {
+				return
+			}
+		}
 	}
-	baseFP := footprint(outs[0].Result)
-	baseManifest := outs[0].Result.Manifest()
-
+	var baseFP map[string]string
+	var baseManifest string
 	verdicts := make([]verdict, len(cands))
 	var rejections []rejection
-	for k, j := range jobs {
-		o := outs[k+1]
+	k := -1
+	err = matrix.RenderEach(ctx, ch, combos, opts.Parallelism, func(o matrix.Outcome) error {
+		if k++; k == 0 {
+			if o.Err != nil {
+				return baseError(o.Err)
+			}
+			baseFP, baseManifest = footprint(o.Result), o.Result.Manifest()
+			return nil
+		}
+		j := jobs[k-1]
 		v := &verdicts[j.cand]
 		name := o.Combination.Settings[0]
 		switch {
 		case o.Err != nil && (matrix.IsChartRejection(o.Err) || matrix.IsSchemaRejection(o.Err)):
 			v.rejected = append(v.rejected, name+": "+oneLine(o.Err.Error()))
-			rejections = append(rejections, rejection{out: k + 1, cand: j.cand})
+			rejections = append(rejections, rejection{combo: o.Combination, err: o.Err, cand: j.cand})
 		case o.Err != nil:
 			v.broken = append(v.broken, name+": "+oneLine(o.Err.Error()))
 		default:
@@ -139,8 +139,15 @@ func Discover(ctx context.Context, ch matrix.Chart, opts Options) ([]Decision, e
 				v.quiet = true
 			}
 		}
+		return nil
+	})
+	if err != nil && k < 0 && ctx.Err() == nil { // not even the defaults rendered
+		return nil, baseError(err)
 	}
-	if err := companions(ctx, ch, opts, cands, outs, rejections, func(ci int, note string) {
+	if err != nil {
+		return nil, err
+	}
+	if err := companions(ctx, ch, opts, cands, rejections, func(ci int, note string) {
 		verdicts[ci].needed = append(verdicts[ci].needed, note)
 	}, func(ci int) bool {
 		v := verdicts[ci]
@@ -196,50 +203,99 @@ func decide(c Candidate, v verdict) Decision {
 	return d
 }
 
-// rejection is a rendering (outs[out]) the chart rejected when candidate cand was changed.
-type rejection struct{ out, cand int }
+// baseError is the error of a chart that does not render with its defaults (err).
+func baseError(err error) error {
+	var v4Func *helmv4.V4FuncError
+	if errors.As(err, &v4Func) { // the templates need Helm v4, whatever the values
+		return fmt.Errorf("the chart does not render with Helm v3: %w", err)
+	}
+	return fmt.Errorf("the chart does not render with its defaults, so no value can be compared with them: %w (fix: --set the values it needs)", err)
+}
+
+// setting is base with candidate c set to v (its kube version, an added API version, or its values path).
+func setting(base matrix.Combination, opts Options, c Candidate, v interface{}) (matrix.Combination, error) {
+	combo := base
+	combo.Values = copyValues(opts.Values)
+	switch c.Kind {
+	case KubeVersion:
+		combo.KubeVersion = v.(string)
+	case APIVersion:
+		combo.APIVersions = append(append([]string{}, base.APIVersions...), v.(string))
+	default:
+		if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+			return combo, err
+		}
+	}
+	combo.Settings = []string{c.Path + "=" + label(v)}
+	return combo, nil
+}
+
+// rejection is a combination the chart rejected (with err) when candidate cand was changed.
+type rejection struct {
+	combo matrix.Combination
+	err   error
+	cand  int
+}
 
 // companions finds the values a rejected value needs: for each rendering the chart rejected, the
 // other candidates whose path the error names and that changed nothing alone (droppable) are set to
 // each of their values in turn; a candidate with which the rendering succeeds is reported to found.
-func companions(ctx context.Context, ch matrix.Chart, opts Options, cands []Candidate, outs []matrix.Outcome,
+// The combinations are built as the renderer asks for them and each outcome is dropped once read.
+func companions(ctx context.Context, ch matrix.Chart, opts Options, cands []Candidate,
 	rejections []rejection, found func(ci int, note string), droppable func(ci int) bool) error {
-	var combos []matrix.Combination
-	var tries []int // the candidate each combination tries as a companion
-	for _, r := range rejections {
-		o := outs[r.out]
+	type try struct{ rejection, cand, value int } // a companion value tried on a rejected combination
+	var tries []try
+	for ri, r := range rejections {
 		for ci, c := range cands {
-			if ci == r.cand || c.Undeclared || c.isCapability() || !droppable(ci) || !strings.Contains(o.Err.Error(), c.Path) {
+			if ci == r.cand || c.Undeclared || c.isCapability() || !droppable(ci) || !strings.Contains(r.err.Error(), c.Path) {
 				continue
 			}
 			if _, fixed := matrix.GetPath(opts.Values, c.Path); fixed {
 				continue
 			}
-			for _, v := range c.Values[1:] {
-				combo := o.Combination
-				combo.Values = copyValues(o.Combination.Values)
-				if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+			for vi := 1; vi < len(c.Values); vi++ {
+				if _, err := companion(r.combo, c, c.Values[vi]); err != nil {
 					return err
 				}
-				combo.Settings = append(append([]string{}, o.Combination.Settings...), c.Path+"="+label(v))
-				combos = append(combos, combo)
-				tries = append(tries, ci)
+				tries = append(tries, try{ri, ci, vi})
+			}
+		}
+	}
+	combos := func(yield func(matrix.Combination) bool) {
+		for _, t := range tries {
+			combo, _ := companion(rejections[t.rejection].combo, cands[t.cand], cands[t.cand].Values[t.value]) // checked above
+			if !yield(combo) {
+				return
 			}
 		}
 	}
 	noted := map[string]bool{}
-	for i, o := range matrix.Render(ctx, ch, combos, opts.Parallelism) {
+	i := -1
+	err := matrix.RenderEach(ctx, ch, combos, opts.Parallelism, func(o matrix.Outcome) error {
+		i++
 		if o.Err != nil {
-			continue
+			return nil
 		}
-		ci := tries[i]
+		ci := tries[i].cand
 		note := o.Combination.Settings[0] + " is rejected without it and renders with " + o.Combination.Settings[1]
 		if !noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] {
 			noted[o.Combination.Settings[0]+"\x00"+cands[ci].Path] = true
 			found(ci, note)
 		}
+		return nil
+	})
+	return err
+}
+
+// companion is the rejected combination with candidate c also set to v.
+func companion(rejected matrix.Combination, c Candidate, v interface{}) (matrix.Combination, error) {
+	combo := rejected
+	combo.Values = copyValues(rejected.Values)
+	if err := matrix.SetPath(combo.Values, c.Path, chartrender.DeepCopyValue(v)); err != nil {
+		return combo, err
 	}
-	return nil
+	combo.Settings = append(append([]string{}, rejected.Settings...), c.Path+"="+label(v))
+	return combo, nil
 }
 
 // prune returns vals without the indices in drop.

@@ -95,3 +95,14 @@ func TestCandidatesFromSchemaAndTemplates(t *testing.T) {
 	require.True(t, got["profile"].Undeclared)
 	require.False(t, got["tier"].Undeclared)
 }
+
+// A cancelled discovery says so, rather than blaming the chart's defaults.
+func TestDiscoverCancelledIsNotBlamedOnTheDefaults(t *testing.T) {
+	ch, err := chartrender.Load("../../tests/fixtures/zero-config")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Discover(ctx, ch, Options{ReleaseName: "rel", Namespace: "apps"})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotContains(t, err.Error(), "does not render with its defaults")
+}

@@ -42,9 +42,40 @@ func Render(ch *chart.Chart, opts chartrender.Options) (*chartrender.Result, err
 // (a block scalar at its end keeps its trailing newline) where Helm v3's trims it.
 var splitter = chartrender.Splitter{Name: "v4", Split: releaseutil.SplitManifests}
 
-// RenderValues is the first half of Render: a copy of ch with its dependencies processed and the
-// values its templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip it.
+// RenderValues is the first half of Render: ch with its dependencies processed (shared between
+// renderings when the processing does not depend on the values: read-only) and the values its
+// templates see (.Values, .Release, .Capabilities, ...), schema-validated unless opts skip it — what
+// Helm v4's ProcessDependencies and ToRenderValuesWithSchemaValidation give, prepared as
+// chartrender.ProcessedValues says (opts.HelmValues: by those functions).
 func RenderValues(ch *chart.Chart, opts chartrender.Options) (*chart.Chart, common.Values, error) {
+	if opts.HelmValues {
+		return renderValuesHelm(ch, opts)
+	}
+	c, vals, validateOnce, processErr, err := chartrender.ProcessedValues(ch, opts.Values, valuesOps)
+	if processErr != nil {
+		return nil, nil, fmt.Errorf("chart dependencies processing failed: %w", processErr)
+	}
+	caps, err2 := capabilities(opts)
+	if err2 != nil {
+		return nil, nil, err2
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	top := common.Values(chartrender.TopValues(opts, metadataAsMap(c), caps, common.Values(vals)))
+	if !opts.SkipSchemaValidation {
+		if err := validateOnce(func() error { return validate(c, vals) }); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := kubeVersionCheck(c, caps); err != nil {
+		return nil, nil, err
+	}
+	return c, top, nil
+}
+
+// renderValuesHelm is RenderValues by Helm v4's own functions on a copy of ch.
+func renderValuesHelm(ch *chart.Chart, opts chartrender.Options) (*chart.Chart, common.Values, error) {
 	c := clone(ch)
 	vals, _ := chartrender.DeepCopyValue(opts.Values).(map[string]any)
 	if vals == nil {
@@ -53,35 +84,58 @@ func RenderValues(ch *chart.Chart, opts chartrender.Options) (*chart.Chart, comm
 	if err := chartutil.ProcessDependencies(c, vals); err != nil {
 		return nil, nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
-	caps := common.DefaultCapabilities.Copy()
-	if opts.KubeVersion != "" {
-		kv, err := common.ParseKubeVersion(opts.KubeVersion)
-		if err != nil {
-			return nil, nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
-		}
-		caps.KubeVersion = *kv
+	caps, err := capabilities(opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
 	relOpts := common.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: !opts.IsUpgrade, IsUpgrade: opts.IsUpgrade}
-	// Schema validation is Helm v4's, with each schema compiled once (chartrender.ValidateValues: the
-	// same code as util.ValidateAgainstSchema); Helm's own path when a schema needs more than itself.
 	top, err := util.ToRenderValuesWithSchemaValidation(c, vals, relOpts, caps, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !opts.SkipSchemaValidation {
-		coalesced := top["Values"].(common.Values)
-		err := chartrender.ValidateValues(c, coalesced, func(c *chart.Chart) []byte { return c.Schema }, (*chart.Chart).Dependencies)
-		if errors.Is(err, chartrender.ErrUseHelm) {
-			if err := util.ValidateAgainstSchema(c, coalesced); err != nil {
-				return nil, nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
-			}
-		} else if err != nil {
+		if err := validate(c, top["Values"].(common.Values)); err != nil {
 			return nil, nil, err
 		}
 	}
-	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
-		return nil, nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.Version)
+	if err := kubeVersionCheck(c, caps); err != nil {
+		return nil, nil, err
 	}
 	return c, top, nil
+}
+
+// validate is Helm v4's schema validation of coalesced, with each schema compiled once
+// (chartrender.ValidateValues: the same code as util.ValidateAgainstSchema); Helm's own path when a
+// schema needs more than itself.
+func validate(c *chart.Chart, coalesced map[string]any) error {
+	err := chartrender.ValidateValues(c, coalesced, func(c *chart.Chart) []byte { return c.Schema }, (*chart.Chart).Dependencies)
+	if errors.Is(err, chartrender.ErrUseHelm) {
+		if err := util.ValidateAgainstSchema(c, coalesced); err != nil {
+			return fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
+		}
+		return nil
+	}
+	return err
+}
+
+// capabilities are Helm v4's default capabilities with opts' Kubernetes and API versions.
+func capabilities(opts chartrender.Options) (*common.Capabilities, error) {
+	caps := common.DefaultCapabilities.Copy()
+	if opts.KubeVersion != "" {
+		kv, err := common.ParseKubeVersion(opts.KubeVersion)
+		if err != nil {
+			return nil, fmt.Errorf("kube version %q: %w", opts.KubeVersion, err)
+		}
+		caps.KubeVersion = *kv
+	}
+	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
+	return caps, nil
+}
+
+// kubeVersionCheck is action.Install's check of the chart's kubeVersion against the capabilities.
+func kubeVersionCheck(c *chart.Chart, caps *common.Capabilities) error {
+	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		return fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.Version)
+	}
+	return nil
 }
