@@ -42,18 +42,22 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- $namespaced := .namespaced -}}
 {{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
 {{- range $i, $r := .rules -}}
-{{- $where := printf "%s[%d]" $path $i -}}
 {{- if not (kindIs "map" $r) -}}
-{{- fail (printf "workload-rbac: %s is %v, not a rule: write a map {apiGroups, resources, verbs}" $where $r) -}}
+{{- fail (printf "workload-rbac: %s[%d] is %v, not a rule: write a map {apiGroups, resources, verbs}" $path $i $r) -}}
 {{- end -}}
 {{- if hasKey $r "why" -}}
 {{- if not (kindIs "string" $r.why) -}}
-{{- fail (printf "workload-rbac: %s.why is %v, not a string: quote it" $where $r.why) -}}
+{{- fail (printf "workload-rbac: %s[%d].why is %v, not a string: quote it" $path $i $r.why) -}}
 {{- end -}}
 {{- if regexMatch `[\r\n\x{85}\x{2028}\x{2029}]` $r.why -}}
-{{- fail (printf "workload-rbac: %s.why contains a line break, which would end its YAML comment: write the reason on one line" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d].why contains a line break, which would end its YAML comment: write the reason on one line" $path $i) -}}
 {{- end -}}
 {{- end -}}
+{{- /* One JSON encoding of the five fields: when it shows lists of plain strings with no "*" (and no
+empty entry but in apiGroups), no per-item check below can fail, so they are skipped. */ -}}
+{{- $json := pick $r "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" | toJson -}}
+{{- if not (regexMatch `^\{(?:(?:"apiGroups":\[(?:"[^"*\\]*"(?:,"[^"*\\]*")*)?\]|"(?:nonResourceURLs|resourceNames|resources|verbs)":\[(?:"[^"*\\]+"(?:,"[^"*\\]+")*)?\])(?:,(?:"apiGroups":\[(?:"[^"*\\]*"(?:,"[^"*\\]*")*)?\]|"(?:nonResourceURLs|resourceNames|resources|verbs)":\[(?:"[^"*\\]+"(?:,"[^"*\\]+")*)?\]))*)?\}$` $json) -}}
+{{- $where := printf "%s[%d]" $path $i -}}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" -}}
 {{- if hasKey $r $field -}}
 {{- $items := get $r $field -}}
@@ -79,21 +83,26 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- if not $r.verbs -}}
-{{- fail (printf "workload-rbac: %s has no verbs: list the verbs the workload needs, e.g. [get, list, watch]" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] has no verbs: list the verbs the workload needs, e.g. [get, list, watch]" $path $i) -}}
 {{- end -}}
 {{- if $r.nonResourceURLs -}}
 {{- if or $r.apiGroups $r.resources $r.resourceNames -}}
-{{- fail (printf "workload-rbac: %s mixes nonResourceURLs with apiGroups, resources or resourceNames, which Kubernetes refuses in one rule: split it into two rules" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] mixes nonResourceURLs with apiGroups, resources or resourceNames, which Kubernetes refuses in one rule: split it into two rules" $path $i) -}}
 {{- end -}}
 {{- if $namespaced -}}
-{{- fail (printf "workload-rbac: %s has nonResourceURLs, which only a ClusterRole bound cluster-wide grants (Kubernetes refuses them in a Role; a RoleBinding ignores them): remove them from %s" $where $path) -}}
+{{- fail (printf "workload-rbac: %s[%d] has nonResourceURLs, which only a ClusterRole bound cluster-wide grants (Kubernetes refuses them in a Role; a RoleBinding ignores them): remove them from %s" $path $i $path) -}}
 {{- end -}}
 {{- else if not $r.resources -}}
-{{- fail (printf "workload-rbac: %s names no resources: add resources (and apiGroups) or nonResourceURLs" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] names no resources: add resources (and apiGroups) or nonResourceURLs" $path $i) -}}
 {{- else if not $r.apiGroups -}}
-{{- fail (printf "workload-rbac: %s lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $path $i) -}}
 {{- end -}}
+{{- /* The verb and resource checks below can only fail on a pinned rule or on one of these names, each
+of which the JSON above holds as "<name>" when the rule has it. */ -}}
+{{- if or $r.resourceNames (regexMatch `"(?:escalate|bind|impersonate|clusterroles|clusterrolebindings|secrets)"` $json) -}}
+{{- $where := printf "%s[%d]" $path $i -}}
 {{- range $verb := $r.verbs -}}
 {{- if has $verb (list "escalate" "bind" "impersonate") -}}
 {{- fail (printf "workload-rbac: %s grants the verb %q, which lets its holder gain permissions it was not given: remove it" $where $verb) -}}
@@ -122,6 +131,7 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- range $verb := $r.verbs -}}{{- if not (has $verb $writes) -}}{{- $readsToo = true -}}{{- end -}}{{- end -}}
 {{- if and $readsToo (not (has "secrets-read" ($r.allow | default list))) -}}
 {{- fail (printf "workload-rbac: %s grants access to every Secret: pin the Secrets it needs with resourceNames, or make it an audited exception with allow: [secrets-read] and a reason" $where) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
