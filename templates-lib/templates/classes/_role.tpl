@@ -13,7 +13,11 @@ metadata:
   namespace: {{ .namespace | quote }}
   {{- end }}
   labels:
+    {{- if .labels }}
+    {{- .labels | nindent 4 }}
+    {{- else }}
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+    {{- end }}
   {{- with include "workload-rbac.exceptions.annotations" (dict "rules" .rules) }}
   annotations:
     {{- . | nindent 4 }}
