@@ -31,6 +31,12 @@ Input:
 */}}
 {{- define "workload-rbac.rules.validateNamespaced" -}}
 {{- $cs := concat (include "workload-rbac.rules.clusterScopedResources" (dict) | fromJsonArray) (.clusterScopedResources | default list) -}}
+{{- /* A cluster-scoped key "r" or "r.group" can only come from a resource that starts with the key's first
+segment, followed by "/", "." or its end: a list of plain rules (so no nonResourceURLs either) in which no
+resource starts so passes, and the loop below runs only when the list is not one. */ -}}
+{{- $bases := regexReplaceAll `\.[^|]*` (join "|" $cs) "" -}}
+{{- $json := toJson .rules -}}
+{{- if not (and (regexMatch `^[a-z0-9|-]*$` $bases) (regexMatch (include "workload-rbac.rules.plainPattern" (dict)) $json) (not (regexMatch (printf `"(?:%s)[./"]` $bases) $json))) -}}
 {{- range $i, $r := .rules -}}
 {{- $where := printf "%s[%d]" $.valuesPath $i -}}
 {{- if $r.nonResourceURLs -}}
@@ -42,6 +48,7 @@ Input:
 {{- $key := ternary $base (printf "%s.%s" $base $g) (eq $g "") -}}
 {{- if has $key $cs -}}
 {{- fail (printf "workload-rbac: %s grants %s, which is cluster-scoped, in a rule list rendered as a Role (or a ClusterRole bound per namespace), where it grants nothing: move the rule to the cluster rules, rendered as a ClusterRole with a ClusterRoleBinding (clusterRules of workload-rbac.render.clusterAndNamespaced)" $where $key) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

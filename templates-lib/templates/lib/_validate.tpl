@@ -40,7 +40,14 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- fail (printf "workload-rbac: %s is empty: list the rules the workload needs, e.g. {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}" $path) -}}
 {{- end -}}
 {{- $namespaced := .namespaced -}}
+{{- $json := toJson .rules -}}
+{{- /* Only rules that carry allow or reason can fail here ("" if the rules cannot be encoded). */ -}}
+{{- if or (not $json) (regexMatch `"(?:allow|reason)":` $json) -}}
 {{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
+{{- end -}}
+{{- /* A list of plain rules (workload-rbac.rules.plainPattern) naming none of the verbs and resources the
+policy checks below look for passes every check: the per-rule checks run only when it is not one. */ -}}
+{{- if not (and (regexMatch (include "workload-rbac.rules.plainPattern" (dict)) $json) (not (regexMatch `"(?:escalate|bind|impersonate|clusterroles|clusterrolebindings|secrets)"` $json))) -}}
 {{- range $i, $r := .rules -}}
 {{- if not (kindIs "map" $r) -}}
 {{- fail (printf "workload-rbac: %s[%d] is %v, not a rule: write a map {apiGroups, resources, verbs}" $path $i $r) -}}
@@ -136,6 +143,19 @@ of which the JSON above holds as "<name>" when the rule has it. */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+workload-rbac.rules.plainPattern: the regular expression, matched against a rule list's toJson, of a list
+of plain rules: each a map of apiGroups, resources and verbs (non-empty lists of strings with no "*", no
+character JSON escapes, no empty entry but the core group ""), and optionally a one-line why and an
+allow/reason pair. Such a rule passes every shape check of workload-rbac.validate.rules, and is safe in a
+rule list rendered per namespace unless it names a cluster-scoped resource.
+Usage: {{ if regexMatch (include "workload-rbac.rules.plainPattern" (dict)) (toJson $rules) }}
+*/}}
+{{- define "workload-rbac.rules.plainPattern" -}}
+^\[\{(?:"allow":\[[^\]]*\],)?"apiGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],(?:"reason":"(?:[^"\\]|\\.)*",)?"resources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\}(?:,\{(?:"allow":\[[^\]]*\],)?"apiGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],(?:"reason":"(?:[^"\\]|\\.)*",)?"resources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\})*\]$
 {{- end -}}
 
 {{/*
