@@ -40,15 +40,16 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- fail (printf "workload-rbac: %s is empty: list the rules the workload needs, e.g. {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}" $path) -}}
 {{- end -}}
 {{- $namespaced := .namespaced -}}
-{{- $json := toJson .rules -}}
-{{- /* Only rules that carry allow or reason can fail here ("" if the rules cannot be encoded). */ -}}
-{{- if or (not $json) (regexMatch `"(?:allow|reason)":` $json) -}}
 {{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
-{{- end -}}
-{{- /* A list of plain rules (workload-rbac.rules.plainPattern) naming none of the verbs and resources the
-policy checks below look for passes every check: the per-rule checks run only when it is not one. */ -}}
-{{- if not (and (regexMatch (include "workload-rbac.rules.plainPattern" (dict)) $json) (not (regexMatch `"(?:escalate|bind|impersonate|clusterroles|clusterrolebindings|secrets)"` $json))) -}}
+{{- /* Plain rules (workload-rbac.rules.plainPattern) that name none of the verbs and resources the policy
+checks look for pass every check below: first the whole list, then each rule, is matched, and only a rule
+that is not one goes through the checks. */ -}}
+{{- $plain := include "workload-rbac.rules.plainPattern" (dict) -}}
+{{- $json := toJson .rules -}}
+{{- if not (and (regexMatch (printf "^\\[(?:%s,?)*\\]$" $plain) $json) (not (include "workload-rbac.rules.risky" (dict "json" $json)))) -}}
 {{- range $i, $r := .rules -}}
+{{- $rule := toJson $r -}}
+{{- if not (and (regexMatch (printf "^%s$" $plain) $rule) (not (include "workload-rbac.rules.risky" (dict "json" $rule)))) -}}
 {{- if not (kindIs "map" $r) -}}
 {{- fail (printf "workload-rbac: %s[%d] is %v, not a rule: write a map {apiGroups, resources, verbs}" $path $i $r) -}}
 {{- end -}}
@@ -60,18 +61,16 @@ policy checks below look for passes every check: the per-rule checks run only wh
 {{- fail (printf "workload-rbac: %s[%d].why contains a line break, which would end its YAML comment: write the reason on one line" $path $i) -}}
 {{- end -}}
 {{- end -}}
-{{- /* One JSON encoding of the five fields: when it shows lists of plain strings with no "*" (and no
-empty entry but in apiGroups), no per-item check below can fail, so they are skipped. */ -}}
-{{- $json := pick $r "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" | toJson -}}
-{{- if not (regexMatch `^\{(?:(?:"apiGroups":\[(?:"[^"*\\]*"(?:,"[^"*\\]*")*)?\]|"(?:nonResourceURLs|resourceNames|resources|verbs)":\[(?:"[^"*\\]+"(?:,"[^"*\\]+")*)?\])(?:,(?:"apiGroups":\[(?:"[^"*\\]*"(?:,"[^"*\\]*")*)?\]|"(?:nonResourceURLs|resourceNames|resources|verbs)":\[(?:"[^"*\\]+"(?:,"[^"*\\]+")*)?\]))*)?\}$` $json) -}}
-{{- $where := printf "%s[%d]" $path $i -}}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" -}}
 {{- if hasKey $r $field -}}
 {{- $items := get $r $field -}}
 {{- if not (kindIs "slice" $items) -}}
-{{- fail (printf "workload-rbac: %s.%s is %v, not a list: write it as a list, e.g. %s: [%v]" $where $field $items $field $items) -}}
+{{- fail (printf "workload-rbac: %s[%d].%s is %v, not a list: write it as a list, e.g. %s: [%v]" $path $i $field $items $field $items) -}}
 {{- end -}}
 {{- range $j, $item := $items -}}
+{{- /* A non-empty string without "*" (or the core group "") passes every check of this loop. */ -}}
+{{- if not (and (kindIs "string" $item) (not (contains "*" $item)) (or (ne $item "") (eq $field "apiGroups"))) -}}
+{{- $where := printf "%s[%d]" $path $i -}}
 {{- if not (kindIs "string" $item) -}}
 {{- fail (printf "workload-rbac: %s.%s[%d] is %v, not a string: quote it" $where $field $j $item) -}}
 {{- end -}}
@@ -106,9 +105,9 @@ empty entry but in apiGroups), no per-item check below can fail, so they are ski
 {{- else if not $r.apiGroups -}}
 {{- fail (printf "workload-rbac: %s[%d] lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $path $i) -}}
 {{- end -}}
-{{- /* The verb and resource checks below can only fail on a pinned rule or on one of these names, each
-of which the JSON above holds as "<name>" when the rule has it. */ -}}
-{{- if or $r.resourceNames (regexMatch `"(?:escalate|bind|impersonate|clusterroles|clusterrolebindings|secrets)"` $json) -}}
+{{- /* The verb and resource checks below can only fail on a pinned rule, or on a rule that names one of
+these verbs or resources. */ -}}
+{{- if or $r.resourceNames (has "escalate" $r.verbs) (has "bind" $r.verbs) (has "impersonate" $r.verbs) (has "secrets" $r.resources) (has "clusterroles" $r.resources) (has "clusterrolebindings" $r.resources) -}}
 {{- $where := printf "%s[%d]" $path $i -}}
 {{- range $verb := $r.verbs -}}
 {{- if has $verb (list "escalate" "bind" "impersonate") -}}
@@ -145,17 +144,31 @@ of which the JSON above holds as "<name>" when the rule has it. */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 
 {{/*
-workload-rbac.rules.plainPattern: the regular expression, matched against a rule list's toJson, of a list
-of plain rules: each a map of apiGroups, resources and verbs (non-empty lists of strings with no "*", no
-character JSON escapes, no empty entry but the core group ""), and optionally a one-line why and an
-allow/reason pair. Such a rule passes every shape check of workload-rbac.validate.rules, and is safe in a
-rule list rendered per namespace unless it names a cluster-scoped resource.
-Usage: {{ if regexMatch (include "workload-rbac.rules.plainPattern" (dict)) (toJson $rules) }}
+workload-rbac.rules.plainPattern: a regular expression (without anchors) matching the toJson of one plain
+rule: a map of apiGroups, resources and verbs, each a non-empty list of strings with no "*" and no
+character JSON escapes (no empty entry but the core group ""), and optionally a why on one line and an
+allow/reason pair (checked by workload-rbac.exceptions.validate). Such a rule passes every shape check of
+workload-rbac.validate.rules. Written so that each character decides the next step (a one-pass match).
+Usage: {{ $ok := regexMatch (printf "^%s$" (include "workload-rbac.rules.plainPattern" (dict))) (toJson $rule) }}
 */}}
 {{- define "workload-rbac.rules.plainPattern" -}}
-^\[\{(?:"allow":\[[^\]]*\],)?"apiGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],(?:"reason":"(?:[^"\\]|\\.)*",)?"resources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\}(?:,\{(?:"allow":\[[^\]]*\],)?"apiGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],(?:"reason":"(?:[^"\\]|\\.)*",)?"resources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\})*\]$
+\{"a(?:llow":\[[^\]]*\],"a)?piGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],"re(?:ason":"(?:[^"\\]|\\.)*","re)?sources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\}
+{{- end -}}
+
+{{/*
+workload-rbac.rules.risky: "true" when a rule list's (or one rule's) toJson names a verb or resource the
+policy checks of workload-rbac.validate.rules look for (escalate, bind, impersonate, secrets, clusterroles,
+clusterrolebindings), else empty. A plain rule without them passes those checks.
+Usage: {{ if include "workload-rbac.rules.risky" (dict "json" (toJson $rules)) }}
+*/}}
+{{- define "workload-rbac.rules.risky" -}}
+{{- $j := .json -}}
+{{- if or (contains "\"escalate\"" $j) (contains "\"bind\"" $j) (contains "\"impersonate\"" $j) (contains "\"secrets\"" $j) (contains "\"clusterroles\"" $j) (contains "\"clusterrolebindings\"" $j) -}}
+true
+{{- end -}}
 {{- end -}}
 
 {{/*
