@@ -11,9 +11,10 @@ Usage: {{ $nss := include "operator.watchNamespaces" (dict "context" $) | fromJs
 {{/*
 operator.serviceAccountName: the operator's ServiceAccount (the library's one name helper).
 Usage: {{ include "operator.serviceAccountName" (dict "context" $) }}
+Optional: "fullname", the workload-rbac.names.fullname already computed (see workload-rbac.names.component).
 */}}
 {{- define "operator.serviceAccountName" -}}
-{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" .context.Values.serviceAccount "component" "" "valuesPath" "serviceAccount") -}}
+{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" .context.Values.serviceAccount "component" "" "valuesPath" "serviceAccount" "fullname" .fullname) -}}
 {{- end -}}
 
 {{/*
@@ -21,9 +22,10 @@ operator.registryAPI.serviceAccountName: the ServiceAccount registry API pods ru
 (registryAPI.clusterScoped), the operator creates it in each registry's namespace (runtime RBAC), or a
 platform team provides it (rbac.disableWorkloadRBAC); in every mode the operator is told this name.
 Usage: {{ include "operator.registryAPI.serviceAccountName" (dict "context" $) }}
+Optional: "fullname", as for operator.serviceAccountName.
 */}}
 {{- define "operator.registryAPI.serviceAccountName" -}}
-{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" (dict "create" true "name" .context.Values.registryAPI.serviceAccount.name) "component" "registry-api" "valuesPath" "registryAPI.serviceAccount") -}}
+{{- include "workload-rbac.serviceAccount.name" (dict "context" .context "serviceAccount" (dict "create" true "name" .context.Values.registryAPI.serviceAccount.name) "component" "registry-api" "valuesPath" "registryAPI.serviceAccount" "fullname" .fullname) -}}
 {{- end -}}
 
 {{/*
@@ -49,11 +51,22 @@ Usage: {{- include "operator.validate" (dict "context" $) }}
 {{- /* The registry API's rules go into Roles, or a ClusterRole bound per namespace, unless it is cluster-scoped cluster-wide. */ -}}
 {{- $namespaced := not (and $v.registryAPI.clusterScoped (empty $v.rbac.watchNamespaces)) -}}
 {{- include "workload-rbac.validate.rules" (dict "rules" $v.registryAPI.rules "valuesPath" "registryAPI.rules" "namespaced" $namespaced "required" true) -}}
-{{- if eq (include "operator.serviceAccountName" .) (include "operator.registryAPI.serviceAccountName" .) -}}
+{{- /* Each name once, and the fullname once for both, computed where the first of them needs it. */ -}}
+{{- $full := "" -}}
+{{- $sa := $v.serviceAccount | default dict -}}
+{{- if and (not $sa.name) (ne $sa.create false) -}}
+{{- $full = include "workload-rbac.names.fullname" (dict "context" .context) -}}
+{{- end -}}
+{{- $saName := include "operator.serviceAccountName" (dict "context" .context "fullname" $full) -}}
+{{- if and (not $full) (not $v.registryAPI.serviceAccount.name) -}}
+{{- $full = include "workload-rbac.names.fullname" (dict "context" .context) -}}
+{{- end -}}
+{{- $regSAName := include "operator.registryAPI.serviceAccountName" (dict "context" .context "fullname" $full) -}}
+{{- if eq $saName $regSAName -}}
 {{- if $v.registryAPI.serviceAccount.name -}}
-{{- fail (printf "registryAPI.serviceAccount.name %q is the operator's own ServiceAccount: registry API pods would run with the operator's permissions. Pick another name." (include "operator.registryAPI.serviceAccountName" .)) -}}
+{{- fail (printf "registryAPI.serviceAccount.name %q is the operator's own ServiceAccount: registry API pods would run with the operator's permissions. Pick another name." $regSAName) -}}
 {{- else -}}
-{{- fail (printf "serviceAccount.name %q is the registry API's default account name: registry API pods would run with the operator's permissions. Pick another serviceAccount.name, or set registryAPI.serviceAccount.name." (include "operator.serviceAccountName" .)) -}}
+{{- fail (printf "serviceAccount.name %q is the registry API's default account name: registry API pods would run with the operator's permissions. Pick another serviceAccount.name, or set registryAPI.serviceAccount.name." $saName) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -137,10 +150,12 @@ operator.registryAPI.rbac: the registry API's RBAC when the chart provisions it 
 cluster-wide, or in each watched namespace. Also printed in NOTES for platform teams when
 rbac.disableWorkloadRBAC is set, from the same rules.
 Usage: {{ include "operator.registryAPI.rbac" (dict "context" $) }}
+Optional: "fullname" (as for operator.serviceAccountName) and "rulesValidated" (true after operator.validate
+in the same template: registryAPI.rules and rbac.watchNamespaces are not validated again).
 */}}
 {{- define "operator.registryAPI.rbac" -}}
 {{- $v := .context.Values -}}
-{{- include "workload-rbac.render.workload" (dict "context" .context "component" "registry-api"
+{{- include "workload-rbac.render.workload" (dict "context" .context "component" "registry-api" "fullname" .fullname "rulesValidated" .rulesValidated
       "serviceAccount" (dict "create" true "name" (include "operator.registryAPI.serviceAccountName" .) "annotations" $v.registryAPI.serviceAccount.annotations)
       "rules" $v.registryAPI.rules "rulesPath" "registryAPI.rules"
       "namespaceScoped" false "namespaces" $v.rbac.watchNamespaces "namespacesPath" "rbac.watchNamespaces") -}}

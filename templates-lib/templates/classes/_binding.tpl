@@ -13,7 +13,11 @@ metadata:
   namespace: {{ .namespace | quote }}
   {{- end }}
   labels:
+    {{- if .labels }}
+    {{- .labels | nindent 4 }}
+    {{- else }}
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+    {{- end }}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: {{ .roleKind | quote }}

@@ -13,7 +13,11 @@ metadata:
   namespace: {{ .namespace | quote }}
   {{- end }}
   labels:
+    {{- if .labels }}
+    {{- .labels | nindent 4 }}
+    {{- else }}
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+    {{- end }}
   {{- with include "workload-rbac.exceptions.annotations" (dict "rules" .rules) }}
   annotations:
     {{- . | nindent 4 }}
@@ -34,12 +38,27 @@ Usage: rules:
 {{- with $r.why }}
 # {{ regexReplaceAll `[\r\n\x{85}\x{2028}\x{2029}]+` (toString .) " " }}
 {{- end }}
+{{- /* The five fields in this order, written out rather than looped over: this runs for every rule of
+every role. */}}
 {{- $lead := "- " }}
-{{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" }}
-{{- if hasKey $r $field }}
-{{ $lead }}{{ $field }}: {{ get $r $field | toJson }}
+{{- if hasKey $r "apiGroups" }}
+{{ $lead }}apiGroups: {{ toJson $r.apiGroups }}
 {{- $lead = "  " }}
 {{- end }}
+{{- if hasKey $r "resources" }}
+{{ $lead }}resources: {{ toJson $r.resources }}
+{{- $lead = "  " }}
+{{- end }}
+{{- if hasKey $r "resourceNames" }}
+{{ $lead }}resourceNames: {{ toJson $r.resourceNames }}
+{{- $lead = "  " }}
+{{- end }}
+{{- if hasKey $r "nonResourceURLs" }}
+{{ $lead }}nonResourceURLs: {{ toJson $r.nonResourceURLs }}
+{{- $lead = "  " }}
+{{- end }}
+{{- if hasKey $r "verbs" }}
+{{ $lead }}verbs: {{ toJson $r.verbs }}
 {{- end }}
 {{- end }}
 {{- end -}}

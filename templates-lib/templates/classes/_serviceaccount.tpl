@@ -15,7 +15,11 @@ metadata:
   name: {{ .name | quote }}
   namespace: {{ .namespace | default .context.Release.Namespace | quote }}
   labels:
+    {{- if .labels }}
+    {{- .labels | nindent 4 }}
+    {{- else }}
     {{- include "workload-rbac.labels.standard" (dict "context" .context "component" .component) | nindent 4 }}
+    {{- end }}
     {{- with $sa.labels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

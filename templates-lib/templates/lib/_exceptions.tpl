@@ -18,10 +18,10 @@ Input:
   - valuesPath - string - Required. Where the rules come from, for the error message.
 */}}
 {{- define "workload-rbac.exceptions.validate" -}}
-{{- $ids := include "workload-rbac.exceptions.overridable" (dict) | fromJsonArray -}}
 {{- range $i, $r := .rules -}}
-{{- $where := printf "%s[%d]" $.valuesPath $i -}}
 {{- if and (kindIs "map" $r) (or (hasKey $r "allow") (hasKey $r "reason")) -}}
+{{- $where := printf "%s[%d]" $.valuesPath $i -}}
+{{- $ids := include "workload-rbac.exceptions.overridable" (dict) | fromJsonArray -}}
 {{- if not (kindIs "slice" $r.allow) -}}
 {{- fail (printf "workload-rbac: %s has a reason but no allow list: name the checks it overrides, e.g. allow: [secrets-read], or drop the reason" $where) -}}
 {{- end -}}

@@ -31,17 +31,20 @@ Input:
 */}}
 {{- define "workload-rbac.rules.validateNamespaced" -}}
 {{- $cs := concat (include "workload-rbac.rules.clusterScopedResources" (dict) | fromJsonArray) (.clusterScopedResources | default list) -}}
+{{- $csJSON := toJson $cs -}}
 {{- range $i, $r := .rules -}}
-{{- $where := printf "%s[%d]" $.valuesPath $i -}}
 {{- if $r.nonResourceURLs -}}
-{{- fail (printf "workload-rbac: %s grants nonResourceURLs %v in a rule list rendered per namespace, where they grant nothing: move the rule to the cluster rules (clusterRules of workload-rbac.render.clusterAndNamespaced)" $where $r.nonResourceURLs) -}}
+{{- fail (printf "workload-rbac: %s[%d] grants nonResourceURLs %v in a rule list rendered per namespace, where they grant nothing: move the rule to the cluster rules (clusterRules of workload-rbac.render.clusterAndNamespaced)" $.valuesPath $i $r.nonResourceURLs) -}}
 {{- end -}}
 {{- range $g := ($r.apiGroups | default list) -}}
 {{- range $res := ($r.resources | default list) -}}
-{{- $base := regexReplaceAll "/.*$" $res "" -}}
-{{- $key := ternary $base (printf "%s.%s" $base $g) (eq $g "") -}}
-{{- if has $key $cs -}}
-{{- fail (printf "workload-rbac: %s grants %s, which is cluster-scoped, in a rule list rendered as a Role (or a ClusterRole bound per namespace), where it grants nothing: move the rule to the cluster rules, rendered as a ClusterRole with a ClusterRoleBinding (clusterRules of workload-rbac.render.clusterAndNamespaced)" $where $key) -}}
+{{- $key := regexReplaceAll "/.*$" $res "" -}}
+{{- if not (eq $g "") -}}
+{{- $key = printf "%s.%s" $key $g -}}
+{{- end -}}
+{{- /* has compares with every entry; a substring search of their JSON rules most keys out first. */ -}}
+{{- if and (or (not $csJSON) (contains (toJson $key) $csJSON)) (has $key $cs) -}}
+{{- fail (printf "workload-rbac: %s[%d] grants %s, which is cluster-scoped, in a rule list rendered as a Role (or a ClusterRole bound per namespace), where it grants nothing: move the rule to the cluster rules, rendered as a ClusterRole with a ClusterRoleBinding (clusterRules of workload-rbac.render.clusterAndNamespaced)" $.valuesPath $i $key) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

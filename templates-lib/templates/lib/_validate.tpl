@@ -41,26 +41,36 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- $namespaced := .namespaced -}}
 {{- include "workload-rbac.exceptions.validate" (dict "rules" .rules "valuesPath" $path) -}}
+{{- /* Plain rules (workload-rbac.rules.plainPattern) that name none of the verbs and resources the policy
+checks look for pass every check below: first the whole list, then each rule, is matched, and only a rule
+that is not one goes through the checks. */ -}}
+{{- $plain := include "workload-rbac.rules.plainPattern" (dict) -}}
+{{- $json := toJson .rules -}}
+{{- if not (and (regexMatch (printf "^\\[(?:%s,?)*\\]$" $plain) $json) (not (include "workload-rbac.rules.risky" (dict "json" $json)))) -}}
 {{- range $i, $r := .rules -}}
-{{- $where := printf "%s[%d]" $path $i -}}
+{{- $rule := toJson $r -}}
+{{- if not (and (regexMatch (printf "^%s$" $plain) $rule) (not (include "workload-rbac.rules.risky" (dict "json" $rule)))) -}}
 {{- if not (kindIs "map" $r) -}}
-{{- fail (printf "workload-rbac: %s is %v, not a rule: write a map {apiGroups, resources, verbs}" $where $r) -}}
+{{- fail (printf "workload-rbac: %s[%d] is %v, not a rule: write a map {apiGroups, resources, verbs}" $path $i $r) -}}
 {{- end -}}
 {{- if hasKey $r "why" -}}
 {{- if not (kindIs "string" $r.why) -}}
-{{- fail (printf "workload-rbac: %s.why is %v, not a string: quote it" $where $r.why) -}}
+{{- fail (printf "workload-rbac: %s[%d].why is %v, not a string: quote it" $path $i $r.why) -}}
 {{- end -}}
 {{- if regexMatch `[\r\n\x{85}\x{2028}\x{2029}]` $r.why -}}
-{{- fail (printf "workload-rbac: %s.why contains a line break, which would end its YAML comment: write the reason on one line" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d].why contains a line break, which would end its YAML comment: write the reason on one line" $path $i) -}}
 {{- end -}}
 {{- end -}}
 {{- range $field := list "apiGroups" "resources" "resourceNames" "nonResourceURLs" "verbs" -}}
 {{- if hasKey $r $field -}}
 {{- $items := get $r $field -}}
 {{- if not (kindIs "slice" $items) -}}
-{{- fail (printf "workload-rbac: %s.%s is %v, not a list: write it as a list, e.g. %s: [%v]" $where $field $items $field $items) -}}
+{{- fail (printf "workload-rbac: %s[%d].%s is %v, not a list: write it as a list, e.g. %s: [%v]" $path $i $field $items $field $items) -}}
 {{- end -}}
 {{- range $j, $item := $items -}}
+{{- /* A non-empty string without "*" (or the core group "") passes every check of this loop. */ -}}
+{{- if not (and (kindIs "string" $item) (not (contains "*" $item)) (or (ne $item "") (eq $field "apiGroups"))) -}}
+{{- $where := printf "%s[%d]" $path $i -}}
 {{- if not (kindIs "string" $item) -}}
 {{- fail (printf "workload-rbac: %s.%s[%d] is %v, not a string: quote it" $where $field $j $item) -}}
 {{- end -}}
@@ -79,21 +89,26 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- if not $r.verbs -}}
-{{- fail (printf "workload-rbac: %s has no verbs: list the verbs the workload needs, e.g. [get, list, watch]" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] has no verbs: list the verbs the workload needs, e.g. [get, list, watch]" $path $i) -}}
 {{- end -}}
 {{- if $r.nonResourceURLs -}}
 {{- if or $r.apiGroups $r.resources $r.resourceNames -}}
-{{- fail (printf "workload-rbac: %s mixes nonResourceURLs with apiGroups, resources or resourceNames, which Kubernetes refuses in one rule: split it into two rules" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] mixes nonResourceURLs with apiGroups, resources or resourceNames, which Kubernetes refuses in one rule: split it into two rules" $path $i) -}}
 {{- end -}}
 {{- if $namespaced -}}
-{{- fail (printf "workload-rbac: %s has nonResourceURLs, which only a ClusterRole bound cluster-wide grants (Kubernetes refuses them in a Role; a RoleBinding ignores them): remove them from %s" $where $path) -}}
+{{- fail (printf "workload-rbac: %s[%d] has nonResourceURLs, which only a ClusterRole bound cluster-wide grants (Kubernetes refuses them in a Role; a RoleBinding ignores them): remove them from %s" $path $i $path) -}}
 {{- end -}}
 {{- else if not $r.resources -}}
-{{- fail (printf "workload-rbac: %s names no resources: add resources (and apiGroups) or nonResourceURLs" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] names no resources: add resources (and apiGroups) or nonResourceURLs" $path $i) -}}
 {{- else if not $r.apiGroups -}}
-{{- fail (printf "workload-rbac: %s lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $where) -}}
+{{- fail (printf "workload-rbac: %s[%d] lists resources without apiGroups, which Kubernetes refuses: add apiGroups ([\"\"] is the core group of pods, services, configmaps...)" $path $i) -}}
 {{- end -}}
+{{- /* The verb and resource checks below can only fail on a pinned rule, or on a rule that names one of
+these verbs or resources. */ -}}
+{{- if or $r.resourceNames (has "escalate" $r.verbs) (has "bind" $r.verbs) (has "impersonate" $r.verbs) (has "secrets" $r.resources) (has "clusterroles" $r.resources) (has "clusterrolebindings" $r.resources) -}}
+{{- $where := printf "%s[%d]" $path $i -}}
 {{- range $verb := $r.verbs -}}
 {{- if has $verb (list "escalate" "bind" "impersonate") -}}
 {{- fail (printf "workload-rbac: %s grants the verb %q, which lets its holder gain permissions it was not given: remove it" $where $verb) -}}
@@ -125,6 +140,34 @@ Usage: {{- include "workload-rbac.validate.rules" (dict "rules" $rules "valuesPa
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+workload-rbac.rules.plainPattern: a regular expression (without anchors) matching the toJson of one plain
+rule: a map of apiGroups, resources and verbs, each a non-empty list of strings with no "*" and no
+character JSON escapes (no empty entry but the core group ""), and optionally a why on one line and an
+allow/reason pair (checked by workload-rbac.exceptions.validate). Such a rule passes every shape check of
+workload-rbac.validate.rules. Written so that each character decides the next step (a one-pass match).
+Usage: {{ $ok := regexMatch (printf "^%s$" (include "workload-rbac.rules.plainPattern" (dict))) (toJson $rule) }}
+*/}}
+{{- define "workload-rbac.rules.plainPattern" -}}
+\{"a(?:llow":\[[^\]]*\],"a)?piGroups":\["[^"*\\]*"(?:,"[^"*\\]*")*\],"re(?:ason":"(?:[^"\\]|\\.)*","re)?sources":\["[^"*\\]+"(?:,"[^"*\\]+")*\],"verbs":\["[^"*\\]+"(?:,"[^"*\\]+")*\](?:,"why":"[^"\\\x{85}]*")?\}
+{{- end -}}
+
+{{/*
+workload-rbac.rules.risky: "true" when a rule list's (or one rule's) toJson names a verb or resource the
+policy checks of workload-rbac.validate.rules look for (escalate, bind, impersonate, secrets, clusterroles,
+clusterrolebindings), else empty. A plain rule without them passes those checks.
+Usage: {{ if include "workload-rbac.rules.risky" (dict "json" (toJson $rules)) }}
+*/}}
+{{- define "workload-rbac.rules.risky" -}}
+{{- $j := .json -}}
+{{- if or (contains "\"escalate\"" $j) (contains "\"bind\"" $j) (contains "\"impersonate\"" $j) (contains "\"secrets\"" $j) (contains "\"clusterroles\"" $j) (contains "\"clusterrolebindings\"" $j) -}}
+true
 {{- end -}}
 {{- end -}}
 

@@ -15,38 +15,54 @@ Optional: "serviceAccountNamespace" (default the release namespace), "suffix" (a
 names, e.g. "leader-election"), "rulesRequired" (true: an empty rule list is an error, not "no RBAC"),
 "subjects" (Groups/Users bound instead of the ServiceAccount, see
 workload-rbac.subjects.render), "clusterScopedResources" (the chart's cluster-scoped custom resources,
-"resource.group": they may not appear in rules granted per namespace).
+"resource.group": they may not appear in rules granted per namespace), "fullname" (the
+workload-rbac.names.fullname already computed for this context, so it is not computed again) and
+"rulesValidated" (true: the caller has already passed these rules and namespaces, with the same paths and
+scope, through workload-rbac.validate.rules and workload-rbac.validate.namespaces in this rendering, so
+they are not validated again; the per-namespace check still runs).
 */}}
 {{- define "workload-rbac.render.rbac" -}}
 {{- $ctx := .context -}}
+{{- if not .rulesValidated -}}
 {{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "namespaced" (or .namespaceScoped (not (empty .namespaces))) "required" .rulesRequired) -}}
 {{- include "workload-rbac.validate.namespaces" (dict "namespaces" .namespaces "valuesPath" (.namespacesPath | default "namespaces")) -}}
+{{- end -}}
 {{- if or .namespaceScoped .namespaces -}}
 {{- include "workload-rbac.rules.validateNamespaced" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "clusterScopedResources" .clusterScopedResources) -}}
 {{- end -}}
 {{- if .rules -}}
-{{- $nameArgs := dict "context" $ctx "component" (compact (list .component .suffix) | join "-") -}}
-{{- $common := dict "context" $ctx "component" .component "serviceAccountName" .serviceAccountName "serviceAccountNamespace" (.serviceAccountNamespace | default $ctx.Release.Namespace) "subjects" .subjects "subjectsPath" .subjectsPath -}}
+{{- /* Names and labels are computed once here (in the order the objects below would compute them) and
+passed to every object. */ -}}
+{{- $full := .fullname -}}
+{{- if not $full -}}
+{{- $full = include "workload-rbac.names.fullname" (dict "context" $ctx) -}}
+{{- end -}}
+{{- $nameArgs := dict "context" $ctx "component" (compact (list .component .suffix) | join "-") "fullname" $full -}}
 {{- $nss := include "workload-rbac.scope.namespaces" (dict "context" $ctx "namespaceScoped" .namespaceScoped "namespaces" .namespaces) | fromJsonArray -}}
-{{- if .namespaceScoped -}}
 {{- $name := include "workload-rbac.names.component" $nameArgs -}}
+{{- $roleName := $name -}}
+{{- if not .namespaceScoped -}}
+{{- $roleName = include "workload-rbac.names.clusterScoped" $nameArgs -}}
+{{- end -}}
+{{- $labels := include "workload-rbac.labels.standard" (dict "context" $ctx "component" .component) -}}
+{{- $common := dict "context" $ctx "component" .component "labels" $labels "serviceAccountName" .serviceAccountName "serviceAccountNamespace" (.serviceAccountNamespace | default $ctx.Release.Namespace) "subjects" .subjects "subjectsPath" .subjectsPath -}}
+{{- if .namespaceScoped -}}
 {{- range $ns := $nss }}
 ---
-{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "Role" "name" $name "namespace" $ns "component" $common.component "rules" $.rules) }}
+{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "Role" "name" $name "namespace" $ns "component" $common.component "labels" $labels "rules" $.rules) }}
 ---
 {{ include "workload-rbac.class.binding" (merge (dict "kind" "RoleBinding" "name" $name "namespace" $ns "roleKind" "Role" "roleName" $name) $common) }}
 {{- end }}
-{{- else -}}
-{{- $name := include "workload-rbac.names.clusterScoped" $nameArgs }}
+{{- else }}
 ---
-{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "ClusterRole" "name" $name "component" $common.component "rules" .rules) }}
+{{ include "workload-rbac.class.role" (dict "context" $ctx "kind" "ClusterRole" "name" $roleName "component" $common.component "labels" $labels "rules" .rules) }}
 {{- if empty $nss }}
 ---
-{{ include "workload-rbac.class.binding" (merge (dict "kind" "ClusterRoleBinding" "name" $name "roleKind" "ClusterRole" "roleName" $name) $common) }}
+{{ include "workload-rbac.class.binding" (merge (dict "kind" "ClusterRoleBinding" "name" $roleName "roleKind" "ClusterRole" "roleName" $roleName) $common) }}
 {{- else }}
 {{- range $ns := $nss }}
 ---
-{{ include "workload-rbac.class.binding" (merge (dict "kind" "RoleBinding" "name" (include "workload-rbac.names.component" $nameArgs) "namespace" $ns "roleKind" "ClusterRole" "roleName" $name) $common) }}
+{{ include "workload-rbac.class.binding" (merge (dict "kind" "RoleBinding" "name" $name "namespace" $ns "roleKind" "ClusterRole" "roleName" $roleName) $common) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -66,12 +82,18 @@ Usage:
 {{- define "workload-rbac.render.workload" -}}
 {{- $ctx := .context -}}
 {{- $sa := .serviceAccount | default dict -}}
-{{- $saName := include "workload-rbac.serviceAccount.name" (dict "context" $ctx "serviceAccount" $sa "component" .component "valuesPath" .serviceAccountPath) -}}
+{{- /* When the account is named after the workload, the fullname is the first thing computed: compute it
+here, once, for the account and for the RBAC. */ -}}
+{{- $full := .fullname -}}
+{{- if and (not $full) (not $sa.name) (ne $sa.create false) -}}
+{{- $full = include "workload-rbac.names.fullname" (dict "context" $ctx) -}}
+{{- end -}}
+{{- $saName := include "workload-rbac.serviceAccount.name" (dict "context" $ctx "serviceAccount" $sa "component" .component "valuesPath" .serviceAccountPath "fullname" $full) -}}
 {{- if ne $sa.create false }}
 ---
 {{ include "workload-rbac.class.serviceAccount" (dict "context" $ctx "name" $saName "component" .component "serviceAccount" $sa) }}
 {{- end }}
 {{- if ne .renderRBAC false }}
-{{ include "workload-rbac.render.rbac" (merge (dict "serviceAccountName" $saName) .) }}
+{{ include "workload-rbac.render.rbac" (merge (dict "serviceAccountName" $saName "fullname" $full) .) }}
 {{- end }}
 {{- end -}}
