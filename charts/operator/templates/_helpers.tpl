@@ -150,12 +150,11 @@ operator.registryAPI.rbac: the registry API's RBAC when the chart provisions it 
 cluster-wide, or in each watched namespace. Also printed in NOTES for platform teams when
 rbac.disableWorkloadRBAC is set, from the same rules.
 Usage: {{ include "operator.registryAPI.rbac" (dict "context" $) }}
-Optional: "fullname" (as for operator.serviceAccountName) and "rulesValidated" (true after operator.validate
-in the same template: registryAPI.rules and rbac.watchNamespaces are not validated again).
+Optional: "fullname" (as for operator.serviceAccountName).
 */}}
 {{- define "operator.registryAPI.rbac" -}}
 {{- $v := .context.Values -}}
-{{- include "workload-rbac.render.workload" (dict "context" .context "component" "registry-api" "fullname" .fullname "rulesValidated" .rulesValidated
+{{- include "workload-rbac.render.workload" (dict "context" .context "component" "registry-api" "fullname" .fullname
       "serviceAccount" (dict "create" true "name" (include "operator.registryAPI.serviceAccountName" .) "annotations" $v.registryAPI.serviceAccount.annotations)
       "rules" $v.registryAPI.rules "rulesPath" "registryAPI.rules"
       "namespaceScoped" false "namespaces" $v.rbac.watchNamespaces "namespacesPath" "rbac.watchNamespaces") -}}

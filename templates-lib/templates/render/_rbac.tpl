@@ -16,17 +16,13 @@ names, e.g. "leader-election"), "rulesRequired" (true: an empty rule list is an 
 "subjects" (Groups/Users bound instead of the ServiceAccount, see
 workload-rbac.subjects.render), "clusterScopedResources" (the chart's cluster-scoped custom resources,
 "resource.group": they may not appear in rules granted per namespace), "fullname" (the
-workload-rbac.names.fullname already computed for this context, so it is not computed again) and
-"rulesValidated" (true: the caller has already passed these rules and namespaces, with the same paths and
-scope, through workload-rbac.validate.rules and workload-rbac.validate.namespaces in this rendering, so
-they are not validated again; the per-namespace check still runs).
+workload-rbac.names.fullname already computed for this context, so it is not computed again).
+The rules and namespaces are validated on every call: no argument skips the library's policy.
 */}}
 {{- define "workload-rbac.render.rbac" -}}
 {{- $ctx := .context -}}
-{{- if not .rulesValidated -}}
 {{- include "workload-rbac.validate.rules" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "namespaced" (or .namespaceScoped (not (empty .namespaces))) "required" .rulesRequired) -}}
 {{- include "workload-rbac.validate.namespaces" (dict "namespaces" .namespaces "valuesPath" (.namespacesPath | default "namespaces")) -}}
-{{- end -}}
 {{- if or .namespaceScoped .namespaces -}}
 {{- include "workload-rbac.rules.validateNamespaced" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "clusterScopedResources" .clusterScopedResources) -}}
 {{- end -}}

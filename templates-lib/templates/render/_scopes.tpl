@@ -26,7 +26,7 @@ Input:
 {{- fail (printf "workload-rbac: %s must be rendered as a ClusterRole (cluster-scoped resources need one), so this workload cannot be namespace-scoped: restrict it with %s instead" (.clusterRulesPath | default "clusterRules") (.namespacesPath | default "namespaces")) -}}
 {{- end -}}
 {{- include "workload-rbac.rules.validateNamespaced" (dict "rules" .rules "valuesPath" (.rulesPath | default "rules") "clusterScopedResources" .clusterScopedResources) -}}
-{{- $base := omit . "clusterRules" "clusterRulesPath" "rules" "rulesPath" "namespaces" "namespacesPath" "suffix" "rulesValidated" -}}
+{{- $base := omit . "clusterRules" "clusterRulesPath" "rules" "rulesPath" "namespaces" "namespacesPath" "suffix" -}}
 {{ include "workload-rbac.render.rbac" (merge (dict "rules" .clusterRules "rulesPath" (.clusterRulesPath | default "clusterRules") "namespaceScoped" false "namespaces" list "suffix" (compact (list .suffix "cluster") | join "-")) $base) }}
 {{ include "workload-rbac.render.rbac" (merge (dict "rules" .rules "rulesPath" (.rulesPath | default "rules") "namespaceScoped" false "namespaces" .namespaces "namespacesPath" .namespacesPath "suffix" .suffix) $base) }}
 {{- end -}}
