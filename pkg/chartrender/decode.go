@@ -102,7 +102,15 @@ func decodeLean(m releaseutil.Manifest, namespace string) (runtime.Object, error
 		return decodeManifest(m, namespace) // its error, worded as before
 	}
 	var tm metav1.TypeMeta
-	if err := json.Unmarshal(js, &tm); err != nil || tm.Kind == "" || tm.APIVersion == "" || TypedKinds[tm.Kind] {
+	if err := json.Unmarshal(js, &tm); err != nil || tm.Kind == "" || tm.APIVersion == "" {
+		return decodeManifest(m, namespace)
+	}
+	if TypedKinds[tm.Kind] {
+		// The JSON the YAML became is what the universal deserializer decodes after its own
+		// YAMLToJSON: decode it as JSON, not the YAML a second time. Errors are worded from the YAML.
+		if obj, err := decodeJSON(js, namespace); err == nil {
+			return obj, nil
+		}
 		return decodeManifest(m, namespace)
 	}
 	p := &metav1.PartialObjectMetadata{}

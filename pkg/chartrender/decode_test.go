@@ -52,3 +52,32 @@ func TestSplitDocumentsIsHelmsSplitInHelmsOrder(t *testing.T) {
 	again := splitDocuments(content)
 	require.Same(t, &got[0], &again[0], "a file rendered again is split once")
 }
+
+// TestTypedKindsDecodeFromTheirJSONAsFromTheirYAML: decodeLean decodes a typed kind from the JSON its
+// YAML became; the object must equal what decodeManifest (the universal deserializer on the YAML)
+// gives, namespace defaulting included, and a document the JSON path cannot decode still fails with
+// decodeManifest's words.
+func TestTypedKindsDecodeFromTheirJSONAsFromTheirYAML(t *testing.T) {
+	docs := map[string]string{
+		"Role":               "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, labels: {a: b}}\nrules:\n- apiGroups: ['']\n  resources: [configmaps]\n  resourceNames: [c]\n  verbs: [get]\n",
+		"ClusterRoleBinding": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}\nsubjects: [{kind: ServiceAccount, name: sa, namespace: ops}]\n",
+		"Deployment":         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      serviceAccountName: sa\n      automountServiceAccountToken: false\n      containers: [{name: c, image: 'i:1', ports: [{containerPort: 8080}]}]\n",
+		"ConfigMap":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: other}\ndata: {rules.yaml: \"- verbs: [get]\\n\", n: '1'}\n",
+		"ServiceAccount":     "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, annotations: {x: 'y'}}\nautomountServiceAccountToken: false\n",
+		"CronJob":            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: j}\nspec: {schedule: '@daily', jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: i}]}}}}}\n",
+	}
+	for kind, content := range docs {
+		m := releaseutil.Manifest{Name: "x/templates/" + kind + ".yaml", Content: content}
+		want, err := decodeManifest(m, "ns")
+		require.NoError(t, err, kind)
+		got, err := decodeLean(m, "ns")
+		require.NoError(t, err, kind)
+		require.Equal(t, want, got, kind)
+		require.Equal(t, kind, Kind(got))
+	}
+	bad := releaseutil.Manifest{Name: "x/templates/bad.yaml", Content: "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [not, a, string]}\n"}
+	_, want := decodeManifest(bad, "ns")
+	require.Error(t, want)
+	_, got := decodeLean(bad, "ns")
+	require.Equal(t, want.Error(), got.Error())
+}

@@ -57,6 +57,29 @@ func ObjectKey(o runtime.Object) string {
 	return Kind(o) + "/" + m.GetNamespace() + "/" + m.GetName()
 }
 
+// decodeJSON decodes a document already converted to JSON into its registered type, defaulting its
+// namespace as decodeManifest does; any error (an unregistered kind included) is returned as is.
+func decodeJSON(js []byte, namespace string) (runtime.Object, error) {
+	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(js, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return obj, defaultNamespace(obj, namespace)
+}
+
+// defaultNamespace puts a namespaced object that names no namespace into the release namespace, as
+// `helm install -n` would.
+func defaultNamespace(obj runtime.Object, namespace string) error {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	if acc.GetNamespace() == "" && !IsClusterScoped(obj) {
+		acc.SetNamespace(namespace)
+	}
+	return nil
+}
+
 func decodeManifest(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
 	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(m.Content), nil, nil)
 	if err != nil {
@@ -69,12 +92,8 @@ func decodeManifest(m releaseutil.Manifest, namespace string) (runtime.Object, e
 		}
 		obj = u
 	}
-	acc, err := meta.Accessor(obj)
-	if err != nil {
+	if err := defaultNamespace(obj, namespace); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Name, err)
-	}
-	if acc.GetNamespace() == "" && !IsClusterScoped(obj) {
-		acc.SetNamespace(namespace) // as `helm install -n` would
 	}
 	return obj, nil
 }
