@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,10 +29,10 @@ func countingChart(t *testing.T) *chart.Chart {
 }
 
 // numbered yields n combinations, recording how many it has yielded so far in *yielded.
-func numbered(n int, yielded *int) func(func(Combination) bool) {
+func numbered(n int, yielded *atomic.Int64) func(func(Combination) bool) {
 	return func(yield func(Combination) bool) {
 		for i := 0; i < n; i++ {
-			*yielded = i + 1
+			yielded.Store(int64(i + 1))
 			if !yield(Combination{Index: i, ReleaseName: "r", Namespace: "ns", Values: map[string]interface{}{"n": i, "fail": i%7 == 3}}) {
 				return
 			}
@@ -42,7 +43,8 @@ func numbered(n int, yielded *int) func(func(Combination) bool) {
 func TestRenderEachDeliversInOrderWithoutRunningAhead(t *testing.T) {
 	ch := countingChart(t)
 	const n, workers = 200, 3
-	var yielded, seen int
+	var yielded atomic.Int64
+	var seen int
 	err := RenderEach(context.Background(), ch, numbered(n, &yielded), workers, func(o Outcome) error {
 		require.Equal(t, seen, o.Combination.Index, "outcomes come in combination order")
 		if seen%7 == 3 {
@@ -52,7 +54,7 @@ func TestRenderEachDeliversInOrderWithoutRunningAhead(t *testing.T) {
 			require.Equal(t, []string{fmt.Sprintf("ConfigMap/ns/cm-%d", seen)}, o.Result.Keys())
 		}
 		// Combinations are drawn lazily: never more than the window ahead of what fn has seen.
-		require.LessOrEqual(t, yielded, seen+1+2*workers+1, "the producer ran ahead of the window")
+		require.LessOrEqual(t, int(yielded.Load()), seen+1+2*workers+1, "the producer ran ahead of the window")
 		seen++
 		return nil
 	})
@@ -62,7 +64,8 @@ func TestRenderEachDeliversInOrderWithoutRunningAhead(t *testing.T) {
 
 func TestRenderEachStopsOnTheFirstErrorOfFn(t *testing.T) {
 	ch := countingChart(t)
-	var yielded, seen int
+	var yielded atomic.Int64
+	var seen int
 	stop := errors.New("stop")
 	err := RenderEach(context.Background(), ch, numbered(1000, &yielded), 2, func(o Outcome) error {
 		seen++
@@ -73,13 +76,13 @@ func TestRenderEachStopsOnTheFirstErrorOfFn(t *testing.T) {
 	})
 	require.ErrorIs(t, err, stop)
 	require.Equal(t, 5, seen)
-	require.Less(t, yielded, 20, "rendering stopped soon after fn failed")
+	require.Less(t, int(yielded.Load()), 20, "rendering stopped soon after fn failed")
 }
 
 func TestRenderStillReturnsEveryOutcomeInOrder(t *testing.T) {
 	ch := countingChart(t)
 	var combos []Combination
-	var y int
+	var y atomic.Int64
 	for c := range numbered(20, &y) {
 		combos = append(combos, c)
 	}
