@@ -198,7 +198,40 @@ type ParsedSet struct {
 	sources [][]byte
 	Root    *template.Template
 	Err     error
+	// clones keeps *BoundClone values between renderings (Acquire, Release).
+	clones sync.Pool
 }
+
+// BoundClone is a Clone of a parsed set's Root with include and tpl bound to it and to Names (the
+// include recursion counters of one rendering). A rendering acquires one, executes on it and
+// releases it: cloning the set (and binding include and tpl) once per worker instead of once per
+// rendering is Helm's per-render fresh template without its copies. Templates are not changed by
+// executing them (tpl parses into a clone of its own), and Names is emptied on every Acquire, so each
+// rendering starts as on a fresh Clone.
+type BoundClone struct {
+	T     *template.Template
+	Names map[string]int
+}
+
+// Acquire is a BoundClone of s for one rendering: a released one, or a new Clone on which bind
+// installs include and tpl over names. Every acquirer of one set must pass the same bind (a set is
+// per Helm major).
+func (s *ParsedSet) Acquire(bind func(t *template.Template, names map[string]int)) (*BoundClone, error) {
+	if c, ok := s.clones.Get().(*BoundClone); ok {
+		clear(c.Names)
+		return c, nil
+	}
+	t, err := s.Root.Clone()
+	if err != nil {
+		return nil, err
+	}
+	c := &BoundClone{T: t, Names: map[string]int{}}
+	bind(t, c.Names)
+	return c, nil
+}
+
+// Release gives c back for the next rendering of s.
+func (s *ParsedSet) Release(c *BoundClone) { s.clones.Put(c) }
 
 // setCache holds parsed template sets keyed by file names and the identity of their sources, so a
 // template whose Data is replaced is parsed again. It is bounded: when full, it is emptied.
@@ -290,15 +323,12 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 	if set.Err != nil {
 		return map[string]string{}, set.Err
 	}
-	t, err := set.Root.Clone()
+	bound, err := set.Acquire(bindV3)
 	if err != nil {
 		return map[string]string{}, err
 	}
-	includedNames := make(map[string]int)
-	t.Funcs(template.FuncMap{
-		"include": includeFun(t, includedNames),
-		"tpl":     tplFun(t, includedNames),
-	})
+	defer set.Release(bound)
+	t := bound.T
 	rendered = make(map[string]string, len(keys))
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -315,6 +345,14 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 		rendered[filename] = strings.ReplaceAll(buf.String(), "<no value>", "")
 	}
 	return rendered, nil
+}
+
+// bindV3 installs Helm v3's include and tpl on a clone (engine.initFunMap).
+func bindV3(t *template.Template, includedNames map[string]int) {
+	t.Funcs(template.FuncMap{
+		"include": includeFun(t, includedNames),
+		"tpl":     tplFun(t, includedNames),
+	})
 }
 
 // Template output is written to pooled buffers (include and tpl run many times per rendering; a

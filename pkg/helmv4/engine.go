@@ -154,6 +154,14 @@ func renderTemplates(c ci.Charter, top common.Values, realCrypto bool) (map[stri
 }
 
 // render is Engine.render: parse (here, take the parsed set), then execute every non-partial template.
+// bind installs Helm v4's include and tpl (Strict off) on a clone, as Engine.initFunMap does.
+func bind(t *template.Template, includedNames map[string]int) {
+	t.Funcs(template.FuncMap{
+		"include": includeFun(t, includedNames),
+		"tpl":     tplFun(t, includedNames, false),
+	})
+}
+
 func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -164,15 +172,12 @@ func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]st
 	if set.Err != nil {
 		return map[string]string{}, set.Err
 	}
-	t, err := set.Root.Clone()
+	bound, err := set.Acquire(bind)
 	if err != nil {
 		return map[string]string{}, err
 	}
-	includedNames := make(map[string]int)
-	t.Funcs(template.FuncMap{
-		"include": includeFun(t, includedNames),
-		"tpl":     tplFun(t, includedNames, false),
-	})
+	defer set.Release(bound)
+	t := bound.T
 	rendered = make(map[string]string, len(keys))
 	for _, filename := range keys {
 		if strings.HasPrefix(path.Base(filename), "_") {

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -148,6 +150,44 @@ func TestEngineMatchesHelmV4(t *testing.T) {
 				require.Contains(t, ours, w)
 			}
 		})
+	}
+}
+
+// Renderings reuse one clone of the parsed set per worker (chartrender.ParsedSet.Acquire): a
+// rendering after a failed one, after one stopped by the include recursion limit, after a tpl that
+// defined a template, must still render as a fresh clone does (Helm's engine, which clones nothing
+// and parses everything every time), one at a time and from many goroutines at once.
+func TestReusedClonesRenderAsFreshOnes(t *testing.T) {
+	ch := writeChart(t, engineChart)
+	cases := []map[string]any{nil, {"loop": true}, nil, {"doFail": true}, {"badTpl": true}, nil, {"greeting": ""}, nil}
+	want := make([]string, len(cases))
+	for i, v := range cases {
+		want[i] = renderWith(t, ch, v, chartrender.Options{Engine: chartrender.EngineHelm})
+	}
+	for round := 0; round < 3; round++ {
+		for i, v := range cases {
+			require.Equal(t, want[i], renderWith(t, ch, v, chartrender.Options{}), "round %d, case %d", round, i)
+		}
+	}
+	var wg sync.WaitGroup
+	got := make([][]string, 4)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range cases {
+				c := (i + g) % len(cases)
+				got[g] = append(got[g], fmt.Sprint(c)+"\x00"+renderWith(t, ch, cases[c], chartrender.Options{}))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, rs := range got {
+		for _, r := range rs {
+			i, out, _ := strings.Cut(r, "\x00")
+			n, _ := strconv.Atoi(i)
+			require.Equal(t, want[n], out)
+		}
 	}
 }
 
