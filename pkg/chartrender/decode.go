@@ -28,6 +28,8 @@ var TypedKinds = map[string]bool{
 // no other does (its RBAC, its workloads) never fills it, so memory stays flat in the number of
 // combinations. It is bounded by the bytes of content it holds: when full it is emptied.
 type contentCache[V any] struct {
+	max   int                       // bytes held before it is emptied; 0: maxCacheBytes
+	weigh func(key string, v V) int // the bytes an entry counts for; nil: its key's
 	mu    sync.Mutex
 	m     map[uint64][]contentEntry[V]
 	seen  map[uint64]struct{}
@@ -71,11 +73,18 @@ func (c *contentCache[V]) put(key string, v V) {
 		c.seen[h] = struct{}{}
 		return
 	}
-	if c.m == nil || c.bytes+len(key) > maxCacheBytes {
+	n, limit := len(key), c.max
+	if c.weigh != nil {
+		n = c.weigh(key, v)
+	}
+	if limit == 0 {
+		limit = maxCacheBytes
+	}
+	if c.m == nil || c.bytes+n > limit {
 		c.m, c.bytes = map[uint64][]contentEntry[V]{}, 0
 	}
 	c.m[h] = append(c.m[h], contentEntry[V]{key, v})
-	c.bytes += len(key)
+	c.bytes += n
 }
 
 // docCache keeps decoded documents by release namespace and content; each caller gets a deep copy.

@@ -19,8 +19,11 @@ func CacheRegexps(f template.FuncMap) { cachedRegexFuncs(f) }
 
 // CacheParses wraps the fromYaml, fromYamlArray, fromJson and fromJsonArray that f holds so each input
 // is parsed once per process by that function; every call gets a deep copy, so a template changing
-// its result changes no other's. scope names the function map: two engines' fromYaml may differ.
+// its result changes no other's. It wraps toYaml and mustToYaml too, so each value is converted
+// once per process by its JSON (cacheYAML). scope names the function map: two engines' fromYaml may
+// differ.
 func CacheParses(f template.FuncMap, scope string) {
+	cacheYAML(f, scope)
 	for _, name := range []string{"fromYaml", "fromJson"} {
 		if parse, ok := f[name].(func(string) map[string]interface{}); ok {
 			key := scope + " " + name
