@@ -330,8 +330,8 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 	defer set.Release(bound)
 	t := bound.T
 	rendered = make(map[string]string, len(keys))
-	buf := getBuffer()
-	defer putBuffer(buf)
+	buf := GetBuffer()
+	defer PutBuffer(buf)
 	for _, filename := range keys {
 		if strings.HasPrefix(path.Base(filename), "_") {
 			continue
@@ -350,7 +350,7 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 // bindV3 installs Helm v3's include and tpl on a clone (engine.initFunMap).
 func bindV3(t *template.Template, includedNames map[string]int) {
 	t.Funcs(template.FuncMap{
-		"include": includeFun(t, includedNames),
+		"include": IncludeFun(t, includedNames),
 		"tpl":     tplFun(t, includedNames),
 	})
 }
@@ -359,13 +359,15 @@ func bindV3(t *template.Template, includedNames map[string]int) {
 // fresh builder grows, and allocates, for each), and copied out as a string.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func getBuffer() *bytes.Buffer {
+// GetBuffer is an empty buffer from the pool; PutBuffer gives it back.
+func GetBuffer() *bytes.Buffer {
 	b := buffers.Get().(*bytes.Buffer)
 	b.Reset()
 	return b
 }
 
-func putBuffer(b *bytes.Buffer) {
+// PutBuffer gives b back to the pool (a buffer grown past 1 MiB is dropped).
+func PutBuffer(b *bytes.Buffer) {
 	if b.Cap() <= 1<<20 { // a CRD file's megabytes are not kept
 		buffers.Put(b)
 	}
@@ -381,10 +383,13 @@ var warnRegex = regexp.MustCompile(warnStartDelim + `((?s).*)` + warnEndDelim)
 
 func warnWrap(warn string) string { return warnStartDelim + warn + warnEndDelim }
 
-func includeFun(t *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
+// IncludeFun is Helm's include (engine.includeFun, the same in Helm v3.22 and v4.3.1, error text
+// included) bound to t and the include recursion counters of one rendering, writing each call's
+// output to a pooled buffer.
+func IncludeFun(t *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
 	return func(name string, data interface{}) (string, error) {
-		buf := getBuffer()
-		defer putBuffer(buf)
+		buf := GetBuffer()
+		defer PutBuffer(buf)
 		if v, ok := includedNames[name]; ok {
 			if v > recursionMaxNums {
 				return "", fmt.Errorf("rendering template has a nested reference name: %s: %w", name, fmt.Errorf("unable to execute template"))
@@ -407,15 +412,15 @@ func tplFun(parent *template.Template, includedNames map[string]int) func(string
 		}
 		t.Option("missingkey=zero")
 		t.Funcs(template.FuncMap{
-			"include": includeFun(t, includedNames),
+			"include": IncludeFun(t, includedNames),
 			"tpl":     tplFun(t, includedNames),
 		})
 		t, err = t.New(parent.Name()).Parse(tpl)
 		if err != nil {
 			return "", fmt.Errorf("cannot parse template %q: %w", tpl, err)
 		}
-		buf := getBuffer()
-		defer putBuffer(buf)
+		buf := GetBuffer()
+		defer PutBuffer(buf)
 		if err := t.Execute(buf, vals); err != nil {
 			return "", fmt.Errorf("error during tpl function execution for %q: %w", tpl, err)
 		}

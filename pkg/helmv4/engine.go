@@ -4,8 +4,9 @@ package helmv4
 // `helm template` (Strict off, LintMode off, no client provider, DNS off, no custom functions), but
 // parses the template set once per chart (chartrender.ParseOnce) and executes it per rendering on a
 // Clone. Helm's own unexported functions are used where their signatures are exported types: the
-// function map (funcMap), include and tpl (includeFun, tplFun), the error cleanup (cleanupParseError,
-// reformatExecErrorMsg) and warnWrap, pulled in with //go:linkname. What Engine.render and
+// function map (funcMap), tpl (tplFun), the error cleanup (cleanupParseError, reformatExecErrorMsg)
+// and warnWrap, pulled in with //go:linkname. include is chartrender.IncludeFun: Helm v4's includeFun
+// (the same in v3) writing to a pooled buffer instead of a strings.Builder grown per call. What Engine.render and
 // allTemplates do around them (the values scoping of recAllTpls, the required/fail/getHostByName
 // overrides of initFunMap, the execution loop) is reproduced from Helm's engine.go (Apache-2.0, The
 // Helm Authors); the parse order and parse loop are chartrender.ParseOnce's (sortTemplates is the same
@@ -33,9 +34,6 @@ import (
 
 //go:linkname helmFuncMap helm.sh/helm/v4/pkg/engine.funcMap
 func helmFuncMap() template.FuncMap
-
-//go:linkname includeFun helm.sh/helm/v4/pkg/engine.includeFun
-func includeFun(t *template.Template, includedNames map[string]int) func(string, any) (string, error)
 
 //go:linkname tplFun helm.sh/helm/v4/pkg/engine.tplFun
 func tplFun(parent *template.Template, includedNames map[string]int, strict bool) func(string, any) (string, error)
@@ -157,7 +155,7 @@ func renderTemplates(c ci.Charter, top common.Values, realCrypto bool) (map[stri
 // bind installs Helm v4's include and tpl (Strict off) on a clone, as Engine.initFunMap does.
 func bind(t *template.Template, includedNames map[string]int) {
 	t.Funcs(template.FuncMap{
-		"include": includeFun(t, includedNames),
+		"include": chartrender.IncludeFun(t, includedNames),
 		"tpl":     tplFun(t, includedNames, false),
 	})
 }
@@ -178,6 +176,8 @@ func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]st
 	}
 	defer set.Release(bound)
 	t := bound.T
+	buf := chartrender.GetBuffer()
+	defer chartrender.PutBuffer(buf)
 	rendered = make(map[string]string, len(keys))
 	for _, filename := range keys {
 		if strings.HasPrefix(path.Base(filename), "_") {
@@ -185,11 +185,11 @@ func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]st
 		}
 		vals := tpls[filename].vals
 		vals["Template"] = common.Values{"Name": filename, "BasePath": tpls[filename].basePath}
-		var buf strings.Builder
-		if err := t.ExecuteTemplate(&buf, filename, vals); err != nil {
+		if err := t.ExecuteTemplate(buf, filename, vals); err != nil {
 			return map[string]string{}, reformatExecErrorMsg(filename, err)
 		}
 		rendered[filename] = strings.ReplaceAll(buf.String(), "<no value>", "")
+		buf.Reset()
 	}
 	return rendered, nil
 }
