@@ -49,12 +49,29 @@ const maxCacheBytes = 12 << 20
 
 var cacheSeed = maphash.MakeSeed()
 
-func (c *contentCache[V]) get(key string) (V, bool) {
-	h := maphash.String(cacheSeed, key)
+// A key is a scope (what computed the value: a function, a namespace) and a content; lookups hash
+// and compare the two parts without joining them, and only a kept entry holds them joined.
+
+func keyHash(scope, content string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(cacheSeed)
+	h.WriteString(scope)
+	h.WriteByte(0)
+	h.WriteString(content)
+	return h.Sum64()
+}
+
+func (e *contentEntry[V]) is(scope, content string) bool {
+	return len(e.key) == len(scope)+1+len(content) && e.key[len(scope)] == 0 &&
+		e.key[:len(scope)] == scope && e.key[len(scope)+1:] == content
+}
+
+func (c *contentCache[V]) get(scope, content string) (V, bool) {
+	h := keyHash(scope, content)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range c.m[h] {
-		if e.key == key {
+	for i := range c.m[h] {
+		if e := &c.m[h][i]; e.is(scope, content) {
 			return e.v, true
 		}
 	}
@@ -62,8 +79,8 @@ func (c *contentCache[V]) get(key string) (V, bool) {
 	return zero, false
 }
 
-func (c *contentCache[V]) put(key string, v V) {
-	h := maphash.String(cacheSeed, key)
+func (c *contentCache[V]) put(scope, content string, v V) {
+	h := keyHash(scope, content)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.seen[h]; !ok {
@@ -73,6 +90,7 @@ func (c *contentCache[V]) put(key string, v V) {
 		c.seen[h] = struct{}{}
 		return
 	}
+	key := scope + "\x00" + content
 	n, limit := len(key), c.max
 	if c.weigh != nil {
 		n = c.weigh(key, v)
@@ -93,15 +111,14 @@ var docCache contentCache[runtime.Object]
 // decodeCached is decodeManifest for the kinds in TypedKinds and an identification for the others,
 // through docCache.
 func decodeCached(m releaseutil.Manifest, namespace string) (runtime.Object, error) {
-	key := namespace + "\x00" + m.Content
-	if obj, ok := docCache.get(key); ok {
+	if obj, ok := docCache.get(namespace, m.Content); ok {
 		return obj.DeepCopyObject(), nil
 	}
 	obj, err := decodeLean(m, namespace)
 	if err != nil {
 		return nil, err
 	}
-	docCache.put(key, obj)
+	docCache.put(namespace, m.Content, obj)
 	return obj.DeepCopyObject(), nil
 }
 

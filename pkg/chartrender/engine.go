@@ -518,12 +518,11 @@ func toYAMLPretty(v interface{}) string {
 var parsedValues contentCache[interface{}]
 
 func cachedParse[T map[string]interface{} | []interface{}](fn string, str string, parse func(string) T) T {
-	key := fn + "\x00" + str
-	if v, ok := parsedValues.get(key); ok {
+	if v, ok := parsedValues.get(fn, str); ok {
 		return deepCopyValue(v).(T)
 	}
 	v := parse(str)
-	parsedValues.put(key, deepCopyValue(v))
+	parsedValues.put(fn, str, deepCopyValue(v))
 	return v
 }
 

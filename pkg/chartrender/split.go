@@ -37,12 +37,11 @@ func splitDocuments(content string) []document { return SplitterV3.documents(con
 // documents are the documents of content as s splits them, in BySplitManifestsOrder (stream
 // order), those that hold only comments or blanks left out.
 func (s Splitter) documents(content string) []document {
-	key := s.Name + "\x00" + content
-	if docs, ok := splitCache.get(key); ok {
+	if docs, ok := splitCache.get(s.Name, content); ok {
 		return docs
 	}
 	docs := s.sorted(content)
-	splitCache.put(key, docs)
+	splitCache.put(s.Name, content, docs)
 	return docs
 }
 

@@ -22,22 +22,22 @@ var yamlResults = contentCache[string]{max: yamlCacheBytes, weigh: func(key, v s
 func cacheYAML(f template.FuncMap, scope string) {
 	for _, name := range []string{"toYaml", "mustToYaml"} {
 		if conv, ok := f[name].(func(interface{}) string); ok {
-			prefix := scope + " " + name + "\x00"
-			f[name] = func(v interface{}) string { return cachedYAML(prefix, v, conv) }
+			fn := scope + " " + name
+			f[name] = func(v interface{}) string { return cachedYAML(fn, v, conv) }
 		}
 	}
 }
 
-func cachedYAML(prefix string, v interface{}, conv func(interface{}) string) string {
+func cachedYAML(fn string, v interface{}, conv func(interface{}) string) string {
 	js, err := json.Marshal(v)
 	if err != nil {
 		return conv(v)
 	}
-	key := prefix + string(js)
-	if y, ok := yamlResults.get(key); ok {
+	body := string(js)
+	if y, ok := yamlResults.get(fn, body); ok {
 		return y
 	}
 	y := conv(v)
-	yamlResults.put(key, y)
+	yamlResults.put(fn, body, y)
 	return y
 }
