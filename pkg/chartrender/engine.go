@@ -351,7 +351,7 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 func bindV3(t *template.Template, includedNames map[string]int) {
 	t.Funcs(template.FuncMap{
 		"include": IncludeFun(t, includedNames),
-		"tpl":     tplFun(t, includedNames),
+		"tpl":     TplFun(t, includedNames),
 	})
 }
 
@@ -404,20 +404,19 @@ func IncludeFun(t *template.Template, includedNames map[string]int) func(string,
 	}
 }
 
-func tplFun(parent *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
+// TplFun is Helm's tpl (engine.tplFun, the same in Helm v3.22 and v4.3.1 with Strict off, error text
+// included) bound to parent and the include recursion counters of one rendering. Helm clones parent
+// and parses the text on every call; here each distinct text is cloned and parsed once per bound
+// parent, and the clone (include and tpl bound to it, as Helm binds them) is executed on every later
+// call. A clone holds the text's own defines, seen by that text alone, as in Helm; nothing executing
+// changes a template, so a kept clone executes as a fresh one. A bound parent serves one rendering at
+// a time (ParsedSet.Acquire), and so does its cache.
+func TplFun(parent *template.Template, includedNames map[string]int) func(string, interface{}) (string, error) {
+	var texts tplCache
 	return func(tpl string, vals interface{}) (string, error) {
-		t, err := parent.Clone()
+		t, err := texts.get(tpl, func() (*template.Template, error) { return parseTpl(parent, includedNames, tpl) })
 		if err != nil {
-			return "", fmt.Errorf("cannot clone template: %w", err)
-		}
-		t.Option("missingkey=zero")
-		t.Funcs(template.FuncMap{
-			"include": IncludeFun(t, includedNames),
-			"tpl":     tplFun(t, includedNames),
-		})
-		t, err = t.New(parent.Name()).Parse(tpl)
-		if err != nil {
-			return "", fmt.Errorf("cannot parse template %q: %w", tpl, err)
+			return "", err
 		}
 		buf := GetBuffer()
 		defer PutBuffer(buf)
@@ -426,6 +425,56 @@ func tplFun(parent *template.Template, includedNames map[string]int) func(string
 		}
 		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
 	}
+}
+
+// parseTpl is what Helm's tpl does before executing: clone parent, bind include and tpl to the clone,
+// parse the text into it under parent's name.
+func parseTpl(parent *template.Template, includedNames map[string]int, tpl string) (*template.Template, error) {
+	t, err := parent.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("cannot clone template: %w", err)
+	}
+	t.Option("missingkey=zero")
+	t.Funcs(template.FuncMap{
+		"include": IncludeFun(t, includedNames),
+		"tpl":     TplFun(t, includedNames),
+	})
+	t, err = t.New(parent.Name()).Parse(tpl)
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse template %q: %w", tpl, err)
+	}
+	return t, nil
+}
+
+// tplCache holds one bound parent's parsed tpl texts (or their error), at most tplCacheEntries texts
+// and tplCacheBytes of text: a clone of a chart's template set weighs a few kilobytes per hundred
+// templates. When full it is emptied.
+type tplCache struct {
+	m     map[string]tplParsed
+	bytes int
+}
+
+type tplParsed struct {
+	t   *template.Template
+	err error
+}
+
+const (
+	tplCacheEntries = 64
+	tplCacheBytes   = 1 << 20
+)
+
+func (c *tplCache) get(text string, parse func() (*template.Template, error)) (*template.Template, error) {
+	if p, ok := c.m[text]; ok {
+		return p.t, p.err
+	}
+	t, err := parse()
+	if c.m == nil || len(c.m) >= tplCacheEntries || c.bytes+len(text) > tplCacheBytes {
+		c.m, c.bytes = map[string]tplParsed{}, 0
+	}
+	c.m[text] = tplParsed{t, err}
+	c.bytes += len(text)
+	return t, err
 }
 
 func cleanupParseError(filename string, err error) error {

@@ -4,9 +4,10 @@ package helmv4
 // `helm template` (Strict off, LintMode off, no client provider, DNS off, no custom functions), but
 // parses the template set once per chart (chartrender.ParseOnce) and executes it per rendering on a
 // Clone. Helm's own unexported functions are used where their signatures are exported types: the
-// function map (funcMap), tpl (tplFun), the error cleanup (cleanupParseError, reformatExecErrorMsg)
-// and warnWrap, pulled in with //go:linkname. include is chartrender.IncludeFun: Helm v4's includeFun
-// (the same in v3) writing to a pooled buffer instead of a strings.Builder grown per call. What Engine.render and
+// function map (funcMap), the error cleanup (cleanupParseError, reformatExecErrorMsg) and warnWrap,
+// pulled in with //go:linkname. include and tpl are chartrender.IncludeFun and TplFun: Helm v4's
+// includeFun and tplFun (Strict off; the same in v3) writing to pooled buffers, tpl parsing each
+// distinct text once per bound clone instead of cloning the set and parsing on every call. What Engine.render and
 // allTemplates do around them (the values scoping of recAllTpls, the required/fail/getHostByName
 // overrides of initFunMap, the execution loop) is reproduced from Helm's engine.go (Apache-2.0, The
 // Helm Authors); the parse order and parse loop are chartrender.ParseOnce's (sortTemplates is the same
@@ -34,9 +35,6 @@ import (
 
 //go:linkname helmFuncMap helm.sh/helm/v4/pkg/engine.funcMap
 func helmFuncMap() template.FuncMap
-
-//go:linkname tplFun helm.sh/helm/v4/pkg/engine.tplFun
-func tplFun(parent *template.Template, includedNames map[string]int, strict bool) func(string, any) (string, error)
 
 //go:linkname cleanupParseError helm.sh/helm/v4/pkg/engine.cleanupParseError
 func cleanupParseError(filename string, err error) error
@@ -156,7 +154,7 @@ func renderTemplates(c ci.Charter, top common.Values, realCrypto bool) (map[stri
 func bind(t *template.Template, includedNames map[string]int) {
 	t.Funcs(template.FuncMap{
 		"include": chartrender.IncludeFun(t, includedNames),
-		"tpl":     tplFun(t, includedNames, false),
+		"tpl":     chartrender.TplFun(t, includedNames),
 	})
 }
 

@@ -303,7 +303,7 @@ func TestLinknamedFunctionsMatchHelmV4(t *testing.T) {
 	ours, err := os.ReadFile("engine.go")
 	require.NoError(t, err)
 	decls := regexp.MustCompile(`//go:linkname (\w+) helm\.sh/helm/v4/pkg/engine\.(\w+)\nfunc \w+(\(.*)\n`).FindAllStringSubmatch(string(ours), -1)
-	require.Len(t, decls, 5, "the linknamed functions of engine.go")
+	require.Len(t, decls, 4, "the linknamed functions of engine.go")
 	for _, d := range decls {
 		if want := "\nfunc " + d[2] + d[3] + " {"; !strings.Contains(helmSrc.String(), want) {
 			t.Errorf("Helm v4's pkg/engine has no %q: the //go:linkname declaration of %s does not match it", strings.TrimSpace(want), d[1])
