@@ -11,8 +11,8 @@ import (
 // tplChart calls tpl as charts do: one text over many values, texts from the values, a text that
 // defines a template (seen by that text alone), nested tpl, and texts that fail to parse or execute.
 var tplChart = map[string]string{
-	"Chart.yaml":  "apiVersion: v2\nname: t\nversion: 0.1.0\n",
-	"values.yaml": "items: [a, b, c, d]\nlabel: '{{ .Release.Name }}-{{ .Values.suffix }}'\nsuffix: one\n",
+	"Chart.yaml":       "apiVersion: v2\nname: t\nversion: 0.1.0\n",
+	"values.yaml":      "items: [a, b, c, d]\nlabel: '{{ .Release.Name }}-{{ .Values.suffix }}'\nsuffix: one\n",
 	"templates/_h.tpl": `{{- define "t.item" -}}item-{{ . }}{{- end -}}`,
 	"templates/t.yaml": `loop:{{ range .Values.items }} {{ tpl "{{ include \"t.item\" .x }}/{{ .n }}" (dict "x" . "n" (len $.Values.items)) }}{{ end }}
 label: {{ tpl .Values.label . }}
