@@ -46,17 +46,36 @@ func mustCompile(regex string) *regexp.Regexp {
 	return r
 }
 
+// A match of a long text (the library matches the JSON of a whole rule list against one pattern,
+// in every combination) is kept by pattern and text: matchLongText is the bytes from which a
+// text's verdict is kept; shorter texts (names) match faster than a lookup.
+const matchLongText = 256
+
+var matches = contentCache[bool]{max: 4 << 20}
+
+func matchCached(r *regexp.Regexp, regex, s string) bool {
+	if len(s) < matchLongText {
+		return r.MatchString(s)
+	}
+	if m, ok := matches.get(regex, s); ok {
+		return m
+	}
+	m := r.MatchString(s)
+	matches.put(regex, s, m)
+	return m
+}
+
 func cachedRegexFuncs(f template.FuncMap) {
 	f["regexMatch"] = func(regex, s string) bool {
 		r, err := compileCached(regex, false)
-		return err == nil && r.MatchString(s)
+		return err == nil && matchCached(r, regex, s)
 	}
 	f["mustRegexMatch"] = func(regex, s string) (bool, error) {
 		r, err := compileCached(regex, false)
 		if err != nil {
 			return false, err
 		}
-		return r.MatchString(s), nil
+		return matchCached(r, regex, s), nil
 	}
 	f["regexFindAll"] = func(regex, s string, n int) []string { return mustCompile(regex).FindAllString(s, n) }
 	f["mustRegexFindAll"] = func(regex, s string, n int) ([]string, error) {
