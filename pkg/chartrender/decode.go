@@ -1,6 +1,7 @@
 package chartrender
 
 import (
+	"cmp"
 	"encoding/json"
 	"hash/maphash"
 	"sync"
@@ -29,6 +30,7 @@ var TypedKinds = map[string]bool{
 // combinations. It is bounded by the bytes of content it holds: when full it is emptied.
 type contentCache[V any] struct {
 	max   int                       // bytes held before it is emptied; 0: maxCacheBytes
+	seens int                       // hashes noted before they are forgotten; 0: maxSeenHashes
 	weigh func(key string, v V) int // the bytes an entry counts for; nil: its key's
 	mu    sync.Mutex
 	m     map[uint64][]contentEntry[V]
@@ -84,7 +86,7 @@ func (c *contentCache[V]) put(scope, content string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.seen[h]; !ok {
-		if c.seen == nil || len(c.seen) >= maxSeenHashes {
+		if c.seen == nil || len(c.seen) >= cmp.Or(c.seens, maxSeenHashes) {
 			c.seen = map[uint64]struct{}{}
 		}
 		c.seen[h] = struct{}{}

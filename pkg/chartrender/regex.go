@@ -51,7 +51,7 @@ func mustCompile(regex string) *regexp.Regexp {
 // text's verdict is kept; shorter texts (names) match faster than a lookup.
 const matchLongText = 256
 
-var matches = contentCache[bool]{max: 4 << 20}
+var matches = contentCache[bool]{max: 1 << 20, seens: 1 << 13}
 
 func matchCached(r *regexp.Regexp, regex, s string) bool {
 	if len(s) < matchLongText {

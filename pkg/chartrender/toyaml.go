@@ -14,9 +14,9 @@ import (
 
 // yamlCacheBytes bounds the toYaml cache (JSON keys and YAML results): what a chart converts the
 // same way in many combinations is small; what differs per combination is not kept (contentCache).
-const yamlCacheBytes = 4 << 20
+const yamlCacheBytes = 1 << 20
 
-var yamlResults = contentCache[string]{max: yamlCacheBytes, weigh: func(key, v string) int { return len(key) + len(v) }}
+var yamlResults = contentCache[string]{max: yamlCacheBytes, seens: 1 << 13, weigh: func(key, v string) int { return len(key) + len(v) }}
 
 // cacheYAML wraps the toYaml and mustToYaml of f (each `func(interface{}) string`) with yamlResults.
 func cacheYAML(f template.FuncMap, scope string) {
