@@ -1,0 +1,42 @@
+package chartrender
+
+// Exported for the package's external tests (schema_memo_matrix_test.go), which import pkg/matrix.
+
+// CompareSchemaMemo validates vals (coalesced values of ch) with and without the schema memo: the
+// errors of both paths, the charts of the tree where the memo's verdict differs from the library's,
+// and how many schemas of the tree had the memo on and off.
+func CompareSchemaMemo[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C) (memoErr, plainErr error, mismatches []string, on, off int) {
+	var walk func(c C, v map[string]interface{})
+	walk = func(c C, v map[string]interface{}) {
+		if raw := schema(c); raw != nil {
+			if s, err := compiled(raw); err == nil {
+				if s.memo == nil {
+					off++
+				} else {
+					on++
+					if s.memo.valid(s.root, v) != (s.root.Validate(v) == nil) {
+						mismatches = append(mismatches, c.Name())
+					}
+				}
+			}
+		}
+		for _, d := range deps(c) {
+			if sub, ok := v[d.Name()].(map[string]interface{}); ok {
+				walk(d, sub)
+			}
+		}
+	}
+	walk(ch, vals)
+	return validateValuesWith(ch, vals, schema, deps, false), validateValuesWith(ch, vals, schema, deps, true), mismatches, on, off
+}
+
+// SchemaValidators are raw's compiled schema's validation through a new memo (as a matrix run's
+// first use of the schema) and by the library alone.
+func SchemaValidators(raw []byte) (memo, plain func(map[string]interface{}) error, err error) {
+	s, err := compile(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &compiledSchema{root: s, memo: newSchemaMemo(s)}
+	return func(v map[string]interface{}) error { return c.validate(v) }, func(v map[string]interface{}) error { return s.Validate(v) }, nil
+}
