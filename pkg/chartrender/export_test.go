@@ -30,13 +30,18 @@ func CompareSchemaMemo[C interface{ Name() string }](ch C, vals map[string]inter
 	return validateValuesWith(ch, vals, schema, deps, false), validateValuesWith(ch, vals, schema, deps, true), mismatches, on, off
 }
 
-// SchemaValidators are raw's compiled schema's validation through a new memo (as a matrix run's
-// first use of the schema) and by the library alone.
-func SchemaValidators(raw []byte) (memo, plain func(map[string]interface{}) error, err error) {
+// SchemaValidators are raw's compiled schema's validation by the library alone, and a maker of its
+// validation through a new memo (as in a matrix run's first use of the schema).
+func SchemaValidators(raw []byte) (plain func(map[string]interface{}) error, newMemo func() func(map[string]interface{}) error, err error) {
 	s, err := compile(raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &compiledSchema{root: s, memo: newSchemaMemo(s)}
-	return func(v map[string]interface{}) error { return c.validate(v) }, func(v map[string]interface{}) error { return s.Validate(v) }, nil
+	return func(v map[string]interface{}) error { return s.Validate(v) }, func() func(map[string]interface{}) error {
+		c := &compiledSchema{root: s, memo: newSchemaMemo(s)}
+		return func(v map[string]interface{}) error { return c.validate(v) }
+	}, nil
 }
+
+// RequireSameError is requireSameError (schema_memo_test.go).
+var RequireSameError = requireSameError

@@ -35,10 +35,11 @@ type compiledSchema struct {
 // validate is root.Validate(v): nil when the memo says v is valid (it says so only when the library
 // does), the library's own error otherwise.
 func (c *compiledSchema) validate(v any) error {
-	if c.memo != nil && c.memo.valid(c.root, v) {
-		return nil
+	if c.memo == nil {
+		return c.root.Validate(v)
 	}
-	return c.root.Validate(v)
+	_, err := c.memo.validate(c.root, v, false)
+	return err
 }
 
 func compiled(raw []byte) (*compiledSchema, error) {

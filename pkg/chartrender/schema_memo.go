@@ -50,11 +50,16 @@ var trueSchema = func() *jsonschema.Schema {
 }()
 
 type schemaMemo struct {
-	// residuals are every reachable sub-schema's residual; nil for a node validated whole.
-	residuals map[*jsonschema.Schema]*jsonschema.Schema
+	// nodes are every reachable sub-schema's residual.
+	nodes map[*jsonschema.Schema]memoNode
 
 	mu       sync.Mutex
 	verdicts map[memoKey]bool
+}
+
+type memoNode struct {
+	residual *jsonschema.Schema // nil for a node validated whole
+	trivial  bool               // the residual asserts nothing: it accepts every value the digest knows
 }
 
 type memoKey struct {
@@ -66,21 +71,22 @@ type memoKey struct {
 
 // newSchemaMemo is the memo of root, or nil when the decomposition cannot be trusted for it.
 func newSchemaMemo(root *jsonschema.Schema) *schemaMemo {
-	m := &schemaMemo{residuals: map[*jsonschema.Schema]*jsonschema.Schema{}, verdicts: map[memoKey]bool{}}
+	m := &schemaMemo{nodes: map[*jsonschema.Schema]memoNode{}, verdicts: map[memoKey]bool{}}
 	ok := true
 	var walk func(s *jsonschema.Schema)
 	walk = func(s *jsonschema.Schema) {
 		if s == nil || !ok {
 			return
 		}
-		if _, seen := m.residuals[s]; seen {
+		if _, seen := m.nodes[s]; seen {
 			return
 		}
 		if s.DynamicRef != nil || s.RecursiveRef != nil || len(s.Extensions) > 0 {
 			ok = false
 			return
 		}
-		m.residuals[s] = residual(s)
+		r := residual(s)
+		m.nodes[s] = memoNode{r, r != nil && trivial(r)}
 		for _, c := range children(s) {
 			walk(c)
 		}
@@ -125,6 +131,63 @@ func residual(s *jsonschema.Schema) *jsonschema.Schema {
 		}
 	}
 	return &r
+}
+
+// notAssertions are the fields of a schema that assert nothing about a value: identity, the draft,
+// annotations.
+var notAssertions = map[string]bool{"DraftVersion": true, "Location": true, "ID": true, "Anchor": true, "RecursiveAnchor": true,
+	"DynamicAnchor": true, "Title": true, "Description": true, "Default": true, "Comment": true, "ReadOnly": true,
+	"WriteOnly": true, "Examples": true, "Deprecated": true}
+
+// trivial says whether the residual r accepts every JSON value: every exported field is an annotation,
+// zero, or `true` where the memo put it (properties, items). A field the library may add later counts
+// as an assertion unless zero.
+func trivial(r *jsonschema.Schema) bool {
+	rv := reflect.ValueOf(r).Elem()
+	for _, f := range assertionFields() {
+		if rv.Field(f.index).IsZero() {
+			continue
+		}
+		switch {
+		case f.name == "Properties":
+			for _, p := range r.Properties {
+				if p != trueSchema {
+					return false
+				}
+			}
+		case f.name == "PrefixItems":
+			if !isTrues(r.PrefixItems) {
+				return false
+			}
+		case f.name == "Items2020" && r.Items2020 == trueSchema:
+		case f.name == "Items" && (r.Items == trueSchema || isTrues(r.Items)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+type schemaField struct {
+	index int
+	name  string
+}
+
+// assertionFields are the exported fields of jsonschema.Schema but those in notAssertions.
+var assertionFields = sync.OnceValue(func() []schemaField {
+	var out []schemaField
+	t := reflect.TypeFor[jsonschema.Schema]()
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && !notAssertions[f.Name] {
+			out = append(out, schemaField{i, f.Name})
+		}
+	}
+	return out
+})
+
+func isTrues(items any) bool {
+	l, ok := items.([]*jsonschema.Schema)
+	return ok && !slices.ContainsFunc(l, func(s *jsonschema.Schema) bool { return s != trueSchema })
 }
 
 func trues(n int) []*jsonschema.Schema {
@@ -225,6 +288,13 @@ func inPlaceCycle(root *jsonschema.Schema) bool {
 // valid says whether the library accepts v under the memo's root: true only if it does; false when it
 // does not, or when v holds a type the digest does not know.
 func (m *schemaMemo) valid(root *jsonschema.Schema, v any) bool {
+	valid, _ := m.validate(root, v, false)
+	return valid
+}
+
+// validate is root.Validate(v), the library's own error: nil when the memo holds v valid; otherwise
+// the library's validation of root specialized to v (specialize), unless plainErrors.
+func (m *schemaMemo) validate(root *jsonschema.Schema, v any, plainErrors bool) (valid bool, err error) {
 	c := memoCalls.Get().(*memoCall)
 	defer func() {
 		clear(c.digests)
@@ -233,9 +303,101 @@ func (m *schemaMemo) valid(root *jsonschema.Schema, v any) bool {
 	}()
 	c.m = m
 	if _, ok := c.digest(v); !ok {
-		return false
+		return false, root.Validate(v)
 	}
-	return c.valid(root, v)
+	if c.valid(root, v) {
+		return true, nil
+	}
+	if plainErrors {
+		return false, root.Validate(v)
+	}
+	return false, c.specialize(root, v).Validate(v)
+}
+
+// specialize is s for v with every decomposed keyword's sub-schema replaced: by `true` where the memo
+// holds the pair valid, by its own specialization otherwise (the rest of s is shared). Validating it
+// gives the library's error for s and v, and is much cheaper when most of v is valid: the library
+// reports errors where sub-validations fail and nothing for those that pass, and a decomposed keyword
+// (see the top of the file) affects its node through its sub-schemas' errors alone, so putting `true`
+// where the sub-schema accepts its value changes no error; a node validated whole, the residual's
+// keywords and every if stay as they are. An array's items become prefixItems of the same length (or
+// for items before 2020, a list of item schemas), one per element, which validate each element as
+// before and leave no element to items or additionalItems, as before.
+func (c *memoCall) specialize(s *jsonschema.Schema, v any) *jsonschema.Schema {
+	if s.Bool != nil {
+		return s
+	}
+	if c.valid(s, v) {
+		return trueSchema
+	}
+	if n, known := c.m.nodes[s]; !known || n.residual == nil {
+		return s
+	}
+	cp := *s
+	if s.Ref != nil {
+		cp.Ref = c.specialize(s.Ref, v)
+	}
+	if s.DraftVersion < 2019 && s.Ref != nil {
+		return &cp
+	}
+	if len(s.AllOf) > 0 {
+		cp.AllOf = make([]*jsonschema.Schema, len(s.AllOf))
+		for i, a := range s.AllOf {
+			cp.AllOf[i] = c.specialize(a, v)
+		}
+	}
+	if s.If != nil {
+		if c.whole(s.If, v) {
+			if s.Then != nil {
+				cp.Then = c.specialize(s.Then, v)
+			}
+		} else if s.Else != nil {
+			cp.Else = c.specialize(s.Else, v)
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(s.Properties) > 0 {
+			cp.Properties = make(map[string]*jsonschema.Schema, len(s.Properties))
+			for name, p := range s.Properties {
+				if pv, ok := x[name]; ok {
+					p = c.specialize(p, pv)
+				}
+				cp.Properties[name] = p
+			}
+		}
+	case []any:
+		if s.DraftVersion >= 2020 {
+			cp.PrefixItems = make([]*jsonschema.Schema, len(x))
+			for i, item := range x {
+				switch {
+				case i < len(s.PrefixItems):
+					cp.PrefixItems[i] = c.specialize(s.PrefixItems[i], item)
+				case s.Items2020 != nil:
+					cp.PrefixItems[i] = c.specialize(s.Items2020, item)
+				default:
+					cp.PrefixItems[i] = trueSchema
+				}
+			}
+			cp.Items2020 = nil
+		} else {
+			switch items := s.Items.(type) {
+			case *jsonschema.Schema:
+				each := make([]*jsonschema.Schema, len(x))
+				for i, item := range x {
+					each[i] = c.specialize(items, item)
+				}
+				cp.Items = each
+			case []*jsonschema.Schema:
+				each := slices.Clone(items)
+				for i, item := range x[:min(len(x), len(items))] {
+					each[i] = c.specialize(items[i], item)
+				}
+				cp.Items = each
+			}
+		}
+	}
+	return &cp
 }
 
 // memoCall is one validation's scratch: the digest of each map and list of the value by identity.
@@ -284,11 +446,11 @@ func (c *memoCall) whole(s *jsonschema.Schema, v any) bool {
 }
 
 func (c *memoCall) decide(s *jsonschema.Schema, v any) bool {
-	r, known := c.m.residuals[s]
-	if !known || r == nil {
+	n, known := c.m.nodes[s]
+	if !known || n.residual == nil {
 		return c.whole(s, v)
 	}
-	if r.Validate(v) != nil {
+	if !n.trivial && n.residual.Validate(v) != nil {
 		return false
 	}
 	if s.DraftVersion < 2019 && s.Ref != nil {
@@ -388,10 +550,15 @@ func mapIdent(m map[string]any) ident {
 	return ident{reflect.ValueOf(m).UnsafePointer(), -1}
 }
 
-// scalar says whether v is a value the digest knows that is neither a map nor a list.
+// scalar says whether v is a value the digest knows that is neither a map nor a list (NaN and the
+// infinities are not: the library refuses them as no JSON value).
 func scalar(v any) bool {
-	switch v.(type) {
-	case nil, bool, string, json.Number, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+	switch x := v.(type) {
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	case float32:
+		return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0)
+	case nil, bool, string, json.Number, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return true
 	}
 	return false
