@@ -33,7 +33,7 @@ import (
 //     branch could turn invalid into valid), each property present in v, and each item under
 //     prefixItems/items (draft 2020) or items (earlier drafts). In drafts before 2019 a $ref hides its
 //     siblings: such a node is type/const/enum/format (the checks the library makes before the $ref)
-//     and the $ref alone.
+//     and the $ref alone (v6.0.3's compiler already drops the other siblings; this does not rely on it).
 //
 // A sub-schema's verdict does not depend on where it is applied, with three exceptions, each of which
 // turns the memo off for the whole schema (newSchemaMemo returns nil): $dynamicRef and $recursiveRef

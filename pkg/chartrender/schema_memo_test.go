@@ -146,6 +146,8 @@ func TestSchemaMemoRefChains(t *testing.T) {
 func TestSchemaMemoItems(t *testing.T) {
 	s, m := memoFor(t, `{"prefixItems": [{"type": "string"}], "items": {"type": "integer"}, "minItems": 1, "contains": {"type": "string"}}`)
 	requireSameVerdicts(t, s, m, `["a", 1, 2]`, `["a", "b"]`, `[1]`, `[]`, `["a"]`, `{"a": 1}`)
+	s, m = memoFor(t, `{"prefixItems": [{"type": "string"}, {"minimum": 3}]}`)
+	requireSameVerdicts(t, s, m, `["a", 3]`, `[1, 3]`, `["a", 2]`, `["a"]`, `[]`, `["a", 3, {}]`)
 	s, m = memoFor(t, `{"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "string"}, {"type": "boolean"}], "additionalItems": false}`)
 	requireSameVerdicts(t, s, m, `["a", true]`, `["a", true, 1]`, `["a", 1]`, `["a"]`, `[]`)
 	s, m = memoFor(t, `{"$schema": "http://json-schema.org/draft-07/schema#", "items": {"type": "string"}, "uniqueItems": true}`)
