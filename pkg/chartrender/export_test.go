@@ -45,3 +45,6 @@ func SchemaValidators(raw []byte) (plain func(map[string]interface{}) error, new
 
 // RequireSameError is requireSameError (schema_memo_test.go).
 var RequireSameError = requireSameError
+
+// MemoUnknown is the number of validations the memo left to the library for a value type it does not know.
+func MemoUnknown() int64 { return memoUnknown.Load() }

@@ -98,6 +98,7 @@ func toMap(v interface{}) map[string]interface{} {
 // namespace axes) are compared once.
 func TestSchemaMemoMatchesTheLibraryOnEveryCombination(t *testing.T) {
 	var combos, distinct, on, off, invalid int
+	unknown := chartrender.MemoUnknown()
 	for _, tg := range memoTargets(t) {
 		for _, major := range []string{matrix.HelmV3, matrix.HelmV4} {
 			ch, err := matrix.LoadChart(tg.path, major)
@@ -131,6 +132,7 @@ func TestSchemaMemoMatchesTheLibraryOnEveryCombination(t *testing.T) {
 	}
 	t.Logf("%d combinations, %d distinct values: %d schema validations through the memo, %d without it (memo off), %d value sets refused alike", combos, distinct, on, off, invalid)
 	require.Positive(t, on)
+	require.Equal(t, unknown, chartrender.MemoUnknown(), "every value of either major is one the memo decides (no fallback for its type)")
 	require.Positive(t, invalid, "the comparison needs refused values too")
 	require.Less(t, invalid, distinct, "and accepted ones")
 }
