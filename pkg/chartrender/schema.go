@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"helm.sh/helm/v3/pkg/chart"
@@ -43,7 +44,8 @@ func (c *compiledSchema) validate(v any) error {
 }
 
 func compiled(raw []byte) (*compiledSchema, error) {
-	if v, ok := schemas.Load(string(raw)); ok {
+	// The lookup reads raw as a string without copying it (a schema is tens of KB; Load keeps nothing).
+	if v, ok := schemas.Load(unsafe.String(unsafe.SliceData(raw), len(raw))); ok {
 		if s, ok := v.(*compiledSchema); ok {
 			return s, nil
 		}
