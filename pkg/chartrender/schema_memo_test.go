@@ -387,3 +387,42 @@ func mutate(rng *rand.Rand, v map[string]any) {
 		}
 	}
 }
+
+// Workers share a schema's memo: concurrent validations of overlapping values agree with the library
+// (run with -race to check the memo's locking).
+func TestSchemaMemoConcurrentValidations(t *testing.T) {
+	ch, err := Load("../../charts/operator")
+	require.NoError(t, err)
+	_, top, err := RenderValues(ch, Options{SkipSchemaValidation: true})
+	require.NoError(t, err)
+	defaults := top["Values"].(chartutil.Values).AsMap()
+	s, m := memoFor(t, string(ch.Schema))
+	var values []map[string]any
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 64 {
+		v := DeepCopyValue(defaults).(map[string]any)
+		mutate(rng, v)
+		values = append(values, v)
+	}
+	want := make([]string, len(values))
+	for i, v := range values {
+		want[i] = fmt.Sprint(s.Validate(v))
+	}
+	errs := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			for i := range values {
+				j := (i + w*16) % len(values)
+				got := fmt.Sprint((&compiledSchema{root: s, memo: m}).validate(values[j]))
+				if (got == "<nil>") != (want[j] == "<nil>") {
+					errs <- fmt.Errorf("value %d: memo %s, library %s", j, got, want[j])
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}
