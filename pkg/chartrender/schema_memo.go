@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -299,6 +300,8 @@ func (m *schemaMemo) validate(root *jsonschema.Schema, v any, plainErrors bool) 
 	c := memoCalls.Get().(*memoCall)
 	defer func() {
 		clear(c.digests)
+		clear(c.entries[:cap(c.entries)]) // keeps no value alive in the pool
+		c.entries = c.entries[:0]
 		c.m = nil
 		memoCalls.Put(c)
 	}()
@@ -407,7 +410,12 @@ type memoCall struct {
 	m       *schemaMemo
 	digests map[ident][sha256.Size]byte
 	buf     []byte
-	keys    []string
+	entries []entry
+}
+
+type entry struct {
+	k string
+	v any
 }
 
 type ident struct {
@@ -580,21 +588,25 @@ func (c *memoCall) digest(v any) ([sha256.Size]byte, bool) {
 		if d, ok := c.digests[id]; ok {
 			return d, true
 		}
-		for _, e := range x {
-			if _, ok := c.digest(e); !ok {
+		// The entries go on c.entries (a stack: the children's own entries go above them and are
+		// popped before this map's are read).
+		base := len(c.entries)
+		for k, e := range x {
+			c.entries = append(c.entries, entry{k, e})
+		}
+		for i := base; i < base+len(x); i++ {
+			if _, ok := c.digest(c.entries[i].v); !ok {
+				c.entries = c.entries[:base]
 				return [sha256.Size]byte{}, false
 			}
 		}
-		keys := c.keys[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		entries := c.entries[base:]
+		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.k, b.k) })
 		b := binary.AppendUvarint(append(c.buf[:0], 'm'), uint64(len(x)))
-		for _, k := range keys {
-			b = c.appendValue(append(binary.AppendUvarint(b, uint64(len(k))), k...), x[k])
+		for _, e := range entries {
+			b = c.appendValue(append(binary.AppendUvarint(b, uint64(len(e.k))), e.k...), e.v)
 		}
-		c.keys = keys[:0]
+		c.entries = c.entries[:base]
 		c.buf = b
 	case []any:
 		id = ident{unsafe.Pointer(unsafe.SliceData(x)), len(x)}
