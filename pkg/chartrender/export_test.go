@@ -2,20 +2,26 @@ package chartrender
 
 // Exported for the package's external tests (schema_memo_matrix_test.go), which import pkg/matrix.
 
-// CompareSchemaMemo validates vals (coalesced values of ch) with and without the schema memo: the
-// errors of both paths, the charts of the tree where the memo's verdict differs from the library's,
-// and how many schemas of the tree had the memo on and off.
-func CompareSchemaMemo[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C) (memoErr, plainErr error, mismatches []string, on, off int) {
+// MemoComparison is CompareSchemaMemo's answer: the errors of both paths, the charts of the tree where
+// the memo's verdict differs from the library's, and how many schemas of the tree had the memo on and off.
+type MemoComparison struct {
+	MemoErr, PlainErr error
+	Mismatches        []string
+	On, Off           int
+}
+
+// CompareSchemaMemo validates vals (coalesced values of ch) with and without the schema memo.
+func CompareSchemaMemo[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C) (r MemoComparison) {
 	var walk func(c C, v map[string]interface{})
 	walk = func(c C, v map[string]interface{}) {
 		if raw := schema(c); raw != nil {
 			if s, err := compiled(raw); err == nil {
 				if s.memo == nil {
-					off++
+					r.Off++
 				} else {
-					on++
+					r.On++
 					if s.memo.valid(s.root, v) != (s.root.Validate(v) == nil) {
-						mismatches = append(mismatches, c.Name())
+						r.Mismatches = append(r.Mismatches, c.Name())
 					}
 				}
 			}
@@ -27,7 +33,8 @@ func CompareSchemaMemo[C interface{ Name() string }](ch C, vals map[string]inter
 		}
 	}
 	walk(ch, vals)
-	return validateValuesWith(ch, vals, schema, deps, false), validateValuesWith(ch, vals, schema, deps, true), mismatches, on, off
+	r.MemoErr, r.PlainErr = validateValuesWith(ch, vals, schema, deps, false), validateValuesWith(ch, vals, schema, deps, true)
+	return r
 }
 
 // SchemaValidators are raw's compiled schema's validation by the library alone, and a maker of its

@@ -54,7 +54,7 @@ func memoTargets(t testing.TB) []memoTarget {
 
 // coalesced are the coalesced values of opts for ch (either major) and a function validating them both
 // ways (chartrender.CompareSchemaMemo); nil when the values cannot be prepared.
-func coalesced(ch matrix.Chart, opts chartrender.Options) (map[string]interface{}, func() (error, error, []string, int, int)) {
+func coalesced(ch matrix.Chart, opts chartrender.Options) (map[string]interface{}, func() chartrender.MemoComparison) {
 	opts.SkipSchemaValidation = true
 	switch ch := ch.(type) {
 	case *chart.Chart:
@@ -63,7 +63,7 @@ func coalesced(ch matrix.Chart, opts chartrender.Options) (map[string]interface{
 			return nil, nil
 		}
 		vals := top["Values"].(chartutil.Values).AsMap()
-		return vals, func() (error, error, []string, int, int) {
+		return vals, func() chartrender.MemoComparison {
 			return chartrender.CompareSchemaMemo(c, vals, func(c *chart.Chart) []byte { return c.Schema }, (*chart.Chart).Dependencies)
 		}
 	case *v4chart.Chart:
@@ -75,7 +75,7 @@ func coalesced(ch matrix.Chart, opts chartrender.Options) (map[string]interface{
 		if !ok {
 			vals = toMap(top["Values"])
 		}
-		return vals, func() (error, error, []string, int, int) {
+		return vals, func() chartrender.MemoComparison {
 			return chartrender.CompareSchemaMemo(c, vals, func(c *v4chart.Chart) []byte { return c.Schema }, (*v4chart.Chart).Dependencies)
 		}
 	}
@@ -120,11 +120,11 @@ func TestSchemaMemoMatchesTheLibraryOnEveryCombination(t *testing.T) {
 					seen[k] = true
 				}
 				distinct++
-				memoErr, plainErr, mismatches, n, nOff := compare()
-				on, off = on+n, off+nOff
-				require.Empty(t, mismatches, "Helm %s, %s %s: the memo's verdict differs from the library's", major, tg.name, c.Name())
-				chartrender.RequireSameError(t, plainErr, memoErr, "Helm %s, %s %s: the error differs", major, tg.name, c.Name())
-				if plainErr != nil {
+				r := compare()
+				on, off = on+r.On, off+r.Off
+				require.Empty(t, r.Mismatches, "Helm %s, %s %s: the memo's verdict differs from the library's", major, tg.name, c.Name())
+				chartrender.RequireSameError(t, r.PlainErr, r.MemoErr, "Helm %s, %s %s: the error differs", major, tg.name, c.Name())
+				if r.PlainErr != nil {
 					invalid++
 				}
 			}
