@@ -20,22 +20,25 @@ import (
 // subtrees. schemaMemo answers "does the library accept v?" for the compiled schema, remembering the
 // verdict of every (sub-schema, value) pair it decides, so a subtree seen before costs a lookup.
 //
-// Soundness. Only "valid" is ever taken from the memo: when it says invalid, the root schema's own
-// Validate runs as before and gives Helm's error (or nil, if the memo was too strict: time lost, no
-// wrong verdict). A node s applied to a value v is decided in one of three ways:
+// Soundness. Only "valid" is ever taken from the memo: when it says invalid, the library validates v
+// (against the schema specialized to v, see specialize: the same error as the root's own Validate, at
+// a fraction of the cost) and its answer is the verdict and Helm's error (nil, if the memo was too
+// strict: time lost, no wrong verdict). A node s applied to a value v is decided in one of three ways:
 //
 //   - a boolean schema is its own verdict;
 //   - a node the decomposition does not understand (unevaluatedProperties or unevaluatedItems, whose
 //     verdict depends on annotations of its in-place sub-schemas) is s.Validate(v), the library whole;
 //   - any other node is the conjunction of the library's verdict on its residual (a copy of s without
 //     the keywords below; the keys of properties stay, mapped to `true`, so additionalProperties and
-//     patternProperties still see them) and the decomposed keywords, each a plain conjunction in the
-//     library's validator (validator.go of jsonschema/v6): $ref, every allOf member, then or else as
-//     the library's own verdict on if (asked of the library whole, never decomposed, since a wrong
-//     branch could turn invalid into valid), each property present in v, and each item under
-//     prefixItems/items (draft 2020) or items (earlier drafts). In drafts before 2019 a $ref hides its
-//     siblings: such a node is type/const/enum/format (the checks the library makes before the $ref)
-//     and the $ref alone (v6.0.3's compiler already drops the other siblings; this does not rely on it).
+//     patternProperties still see them; a residual asserting nothing is not asked, every value the
+//     digest admits being one the library accepts as JSON) and the decomposed keywords, each a plain
+//     conjunction in the library's validator (validator.go of jsonschema/v6): $ref, every allOf
+//     member, then or else as the library's own verdict on if (asked of the library whole, never
+//     decomposed, since a wrong branch could turn invalid into valid), each property present in v,
+//     and each item under prefixItems/items (draft 2020) or items (earlier drafts). In drafts before
+//     2019 a $ref hides its siblings: such a node is type/const/enum/format (the checks the library
+//     makes before the $ref) and the $ref alone (v6.0.3's compiler already drops the other siblings;
+//     this does not rely on it).
 //
 // A sub-schema's verdict does not depend on where it is applied, with three exceptions, each of which
 // turns the memo off for the whole schema (newSchemaMemo returns nil): $dynamicRef and $recursiveRef
