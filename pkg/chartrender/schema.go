@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"helm.sh/helm/v3/pkg/chart"
@@ -21,13 +22,31 @@ import (
 // library, same draft handling, same error text — with each schema compiled once. A schema that
 // refers to anything outside itself (remote $ref) is left to Helm's own path.
 
-var schemas sync.Map // string(schema bytes) → *jsonschema.Schema, or error for "use Helm's path"
+var schemas sync.Map // string(schema bytes) → *compiledSchema, or error for "use Helm's path"
 
 const schemaURL = "file:///values.schema.json"
 
-func compiled(raw []byte) (*jsonschema.Schema, error) {
-	if v, ok := schemas.Load(string(raw)); ok {
-		if s, ok := v.(*jsonschema.Schema); ok {
+// compiledSchema is a compiled values.schema.json and its memo (schema_memo.go; nil when the schema
+// has a keyword the memo cannot decompose soundly).
+type compiledSchema struct {
+	root *jsonschema.Schema
+	memo *schemaMemo
+}
+
+// validate is root.Validate(v): nil when the memo says v is valid (it says so only when the library
+// does), the library's own error otherwise.
+func (c *compiledSchema) validate(v any) error {
+	if c.memo == nil {
+		return c.root.Validate(v)
+	}
+	_, err := c.memo.validate(c.root, v, false)
+	return err
+}
+
+func compiled(raw []byte) (*compiledSchema, error) {
+	// The lookup reads raw as a string without copying it (a schema is tens of KB; Load keeps nothing).
+	if v, ok := schemas.Load(unsafe.String(unsafe.SliceData(raw), len(raw))); ok {
+		if s, ok := v.(*compiledSchema); ok {
 			return s, nil
 		}
 		return nil, v.(error)
@@ -37,8 +56,13 @@ func compiled(raw []byte) (*jsonschema.Schema, error) {
 		schemas.Store(string(raw), err)
 		return nil, err
 	}
-	schemas.Store(string(raw), s)
-	return s, nil
+	c := &compiledSchema{root: s, memo: newSchemaMemo(s)}
+	if v, loaded := schemas.LoadOrStore(string(raw), c); loaded {
+		if prev, ok := v.(*compiledSchema); ok {
+			return prev, nil
+		}
+	}
+	return c, nil
 }
 
 func compile(raw []byte) (*jsonschema.Schema, error) {
@@ -69,8 +93,14 @@ var ErrUseHelm = errors.New("schema needs Helm's loader")
 // each schema compiled once: Helm's error, or nil, or ErrUseHelm. schema and deps read a chart's
 // values.schema.json and dependencies.
 func ValidateValues[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C) error {
+	return validateValuesWith(ch, vals, schema, deps, false)
+}
+
+// validateValuesWith is ValidateValues; plain validates with the library alone, without the memo (tests
+// compare the two).
+func validateValuesWith[C interface{ Name() string }](ch C, vals map[string]interface{}, schema func(C) []byte, deps func(C) []C, plain bool) error {
 	var sb strings.Builder
-	if err := validateTree(ch, vals, &sb, schema, deps); err != nil {
+	if err := validateTree(ch, vals, &sb, schema, deps, plain); err != nil {
 		return err
 	}
 	if sb.Len() > 0 {
@@ -79,13 +109,18 @@ func ValidateValues[C interface{ Name() string }](ch C, vals map[string]interfac
 	return nil
 }
 
-func validateTree[C interface{ Name() string }](ch C, vals map[string]interface{}, sb *strings.Builder, schema func(C) []byte, deps func(C) []C) error {
+func validateTree[C interface{ Name() string }](ch C, vals map[string]interface{}, sb *strings.Builder, schema func(C) []byte, deps func(C) []C, plain bool) error {
 	if raw := schema(ch); raw != nil {
 		s, err := compiled(raw)
 		if err != nil {
 			return ErrUseHelm
 		}
-		if err := s.Validate(chartutil.Values(vals).AsMap()); err != nil {
+		v := chartutil.Values(vals).AsMap()
+		validate := s.validate
+		if plain {
+			validate = s.root.Validate
+		}
+		if err := validate(v); err != nil {
 			fmt.Fprintf(sb, "%s:\n", ch.Name())
 			sb.WriteString(strings.TrimPrefix(err.Error(), "jsonschema validation failed with '"+schemaURL+"#'\n") + "\n")
 		}
@@ -100,7 +135,7 @@ func validateTree[C interface{ Name() string }](ch C, vals map[string]interface{
 			fmt.Fprintf(sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
 			continue
 		}
-		if err := validateTree(sub, subVals, sb, schema, deps); err != nil {
+		if err := validateTree(sub, subVals, sb, schema, deps, plain); err != nil {
 			return err
 		}
 	}
