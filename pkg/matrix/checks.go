@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -212,7 +214,7 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	}
 	opts.WatchDeclarations = cfg.watchDeclarations(o.Combination)
 	m := rbaccheck.NewModel(o.Result.Objects, opts)
-	checks := append(rbaccheck.DefaultChecks(), extra...)
+	checks := append(slices.Clip(defaultChecks()), extra...) // copies only when there are extra checks
 	for _, sr := range cfg.NamespaceScoped {
 		if o.Combination.Matches(sr.When) {
 			allowed := append([]string{o.Result.Namespace}, valueList(o.Combination, sr.NamespacesFrom)...)
@@ -223,6 +225,9 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	r.Violations, r.Acknowledged = m.RunAll(checks...)
 	return r
 }
+
+// defaultChecks is rbaccheck.DefaultChecks, built once: Evaluate only reads it.
+var defaultChecks = sync.OnceValue(rbaccheck.DefaultChecks)
 
 // valueList gathers the namespaces at the given values paths of a combination: a list, a string, or
 // a comma-separated string ("team-a, team-b").

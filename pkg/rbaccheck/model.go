@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -134,7 +135,13 @@ func DefaultBuiltinClusterRoles() map[string][]rbacv1.PolicyRule {
 	}
 }
 
-// Model indexes one rendering's RBAC for queries and checks.
+var (
+	sharedBuiltinClusterRoles = sync.OnceValue(DefaultBuiltinClusterRoles)
+	sharedBuiltinRoles        = sync.OnceValue(DefaultBuiltinRoles)
+)
+
+// Model indexes one rendering's RBAC for queries and checks. It is read-only once NewModel returns:
+// the checks derive indexes from it once and reuse them.
 type Model struct {
 	Objects             []runtime.Object
 	Options             ModelOptions
@@ -150,15 +157,17 @@ type Model struct {
 	// ParseErrors are problems reading runtime-grant ConfigMaps; reported by the runtime-coverage check.
 	ParseErrors  []string
 	clusterRules map[string][]rbacv1.PolicyRule // ClusterRole name → rules incl. aggregation
+	idx          index                          // derived once, on first use (index.go)
 }
 
 // NewModel indexes objs. Namespaced objects must already carry their namespace (pkg/chartrender does this).
 func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
+	// The defaults are built once and shared by every model, which only reads them.
 	if opts.BuiltinClusterRoles == nil {
-		opts.BuiltinClusterRoles = DefaultBuiltinClusterRoles()
+		opts.BuiltinClusterRoles = sharedBuiltinClusterRoles()
 	}
 	if opts.BuiltinRoles == nil {
-		opts.BuiltinRoles = DefaultBuiltinRoles()
+		opts.BuiltinRoles = sharedBuiltinRoles()
 	}
 	m := &Model{Objects: objs, Options: opts, Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{},
 		ServiceAccounts: map[ServiceAccountRef]*corev1.ServiceAccount{}, clusterRules: map[string][]rbacv1.PolicyRule{}}
@@ -176,9 +185,9 @@ func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 			m.ServiceAccounts[ServiceAccountRef{x.Namespace, x.Name}] = x
 		}
 	}
-	m.PodTemplates = chartrender.PodTemplatesOf(objs)
 	for _, o := range objs {
 		for _, pt := range chartrender.PodTemplatesOf([]runtime.Object{o}) {
+			m.PodTemplates = append(m.PodTemplates, pt) // = chartrender.PodTemplatesOf(objs), in one pass
 			m.Pods = append(m.Pods, Pod{PodTemplate: pt, Object: o, Name: Describe(o)})
 		}
 	}
@@ -194,10 +203,10 @@ func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 // aggregate returns a ClusterRole's rules plus, when it has an aggregationRule, the rules of every
 // rendered ClusterRole whose labels match one of its selectors (as the aggregation controller does).
 func (m *Model) aggregate(cr *rbacv1.ClusterRole) []rbacv1.PolicyRule {
-	rules := append([]rbacv1.PolicyRule{}, cr.Rules...)
 	if cr.AggregationRule == nil {
-		return rules
+		return cr.Rules // read only, as the model is
 	}
+	rules := append([]rbacv1.PolicyRule{}, cr.Rules...)
 	names := make([]string, 0, len(m.ClusterRoles))
 	for n := range m.ClusterRoles {
 		names = append(names, n)

@@ -49,20 +49,8 @@ type namedRule struct {
 	namespaced bool // in a Role
 }
 
-func (m *Model) allRules() []namedRule {
-	var out []namedRule
-	for _, r := range m.Roles {
-		for i, rule := range r.Rules {
-			out = append(out, namedRule{describe(r), i, rule, true})
-		}
-	}
-	for _, r := range m.ClusterRoles {
-		for i, rule := range r.Rules {
-			out = append(out, namedRule{describe(r), i, rule, false})
-		}
-	}
-	return out
-}
+// allRules lists the rules of the Roles, then of the ClusterRoles (built once per model).
+func (m *Model) allRules() []namedRule { return m.indexed().allRules }
 
 // rejected says why kube-apiserver's validation would reject a rule ("" when it accepts it), as
 // k8s.io/kubernetes pkg/apis/rbac/validation.ValidatePolicyRule does.

@@ -3,6 +3,7 @@ package rbaccheck
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,7 +11,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/component-helpers/auth/rbac/validation"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 )
@@ -207,7 +207,6 @@ func (d WatchDeclaration) matches(p Pod) bool {
 // only at home for its own plumbing (leader-election leases, its own config), not in what it watches.
 // Rules by name or by wildcard, subresources and cluster-scoped resources are left out.
 func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
-	seen := map[string]bool{}
 	var outside, inside []rbacv1.PolicyRule
 	for _, b := range m.bindings() {
 		if !m.bindsSubject(b.subjects, b.namespace, who) {
@@ -218,20 +217,27 @@ func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
 			if len(rule.NonResourceURLs) > 0 || len(rule.ResourceNames) > 0 {
 				continue
 			}
-			for _, r := range validation.BreakdownRule(rule) {
-				v, g, res := r.Verbs[0], r.APIGroups[0], r.Resources[0]
-				if (v != "list" && v != "watch") || g == "*" || res == "*" || strings.Contains(res, "/") || ClusterScopedResource(g, res) {
-					continue
-				}
-				k := fmt.Sprint(b.namespace == home, v, g, res)
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				if b.namespace == home {
-					inside = append(inside, r)
-				} else {
-					outside = append(outside, r)
+			// validation.BreakdownRule's order (groups, resources, verbs), building only the rules kept.
+			for _, g := range rule.APIGroups {
+				for _, res := range rule.Resources {
+					if g == "*" || res == "*" || strings.Contains(res, "/") || ClusterScopedResource(g, res) {
+						continue
+					}
+					for _, v := range rule.Verbs {
+						if v != "list" && v != "watch" {
+							continue
+						}
+						list := &outside
+						if b.namespace == home {
+							list = &inside
+						}
+						if slices.ContainsFunc(*list, func(r rbacv1.PolicyRule) bool {
+							return r.Verbs[0] == v && r.APIGroups[0] == g && r.Resources[0] == res
+						}) {
+							continue // one per verb and resource (the lists are short)
+						}
+						*list = append(*list, oneRule(g, res, v))
+					}
 				}
 			}
 		}
@@ -240,6 +246,13 @@ func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
 		return outside
 	}
 	return inside
+}
+
+// oneRule is the broken-down rule of validation.BreakdownRule for one group, resource and verb, its
+// three one-element lists in one allocation (each capped, so an append copies).
+func oneRule(group, resource, verb string) rbacv1.PolicyRule {
+	b := &[3]string{group, resource, verb}
+	return rbacv1.PolicyRule{APIGroups: b[0:1:1], Resources: b[1:2:2], Verbs: b[2:3:3]}
 }
 
 // checkWatchWithoutGrant proves that each pod's account can list and watch, in every namespace its
