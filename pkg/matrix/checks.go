@@ -214,12 +214,15 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	}
 	opts.WatchDeclarations = cfg.watchDeclarations(o.Combination)
 	m := rbaccheck.NewModel(o.Result.Objects, opts)
-	checks := append(slices.Clip(defaultChecks()), extra...) // copies only when there are extra checks
+	checks := defaultChecks() // shared, read only: copied below before anything is added
 	for _, sr := range cfg.NamespaceScoped {
 		if o.Combination.Matches(sr.When) {
 			allowed := append([]string{o.Result.Namespace}, valueList(o.Combination, sr.NamespacesFrom)...)
-			checks = append(checks, rbaccheck.ScopeCheck(allowed))
+			extra = append(slices.Clip(extra), rbaccheck.ScopeCheck(allowed))
 		}
+	}
+	if len(extra) > 0 {
+		checks = append(append(make([]rbaccheck.Check, 0, len(checks)+len(extra)), checks...), extra...)
 	}
 	r.Model = m
 	r.Violations, r.Acknowledged = m.RunAll(checks...)

@@ -12,22 +12,14 @@ import (
 type index struct {
 	once     sync.Once
 	bindings []binding
+	// ruleSets are the Roles, then the ClusterRoles (role set), then the runtime grants.
 	ruleSets []ruleSet
-	allRules []namedRule
 }
 
 func (m *Model) indexed() *index {
 	m.idx.once.Do(func() {
 		x := &m.idx
 		x.bindings = make([]binding, 0, len(m.ClusterRoleBindings)+len(m.RoleBindings))
-		n := 0
-		for _, r := range m.Roles {
-			n += len(r.Rules)
-		}
-		for _, r := range m.ClusterRoles {
-			n += len(r.Rules)
-		}
-		x.allRules = make([]namedRule, 0, n)
 		for _, b := range m.ClusterRoleBindings {
 			x.bindings = append(x.bindings, binding{b, "", b.RoleRef, b.Subjects})
 		}
@@ -36,21 +28,13 @@ func (m *Model) indexed() *index {
 		}
 		x.ruleSets = make([]ruleSet, 0, len(m.Roles)+len(m.ClusterRoles)+len(m.RuntimeGrants))
 		for _, r := range m.Roles {
-			name := describe(r)
-			x.ruleSets = append(x.ruleSets, newRuleSet(name, r.Rules))
-			for i, rule := range r.Rules {
-				x.allRules = append(x.allRules, namedRule{name, i, rule, true})
-			}
+			x.ruleSets = append(x.ruleSets, newRuleSet(describe(r), r.Rules, inRole))
 		}
 		for _, r := range m.ClusterRoles {
-			name := describe(r)
-			x.ruleSets = append(x.ruleSets, newRuleSet(name, r.Rules))
-			for i, rule := range r.Rules {
-				x.allRules = append(x.allRules, namedRule{name, i, rule, false})
-			}
+			x.ruleSets = append(x.ruleSets, newRuleSet(describe(r), r.Rules, inClusterRole))
 		}
 		for _, g := range m.RuntimeGrants {
-			x.ruleSets = append(x.ruleSets, newRuleSet(g.Source, g.Rules))
+			x.ruleSets = append(x.ruleSets, newRuleSet(g.Source, g.Rules, inRuntimeGrant))
 		}
 	})
 	return &m.idx
@@ -58,7 +42,7 @@ func (m *Model) indexed() *index {
 
 // newRuleSet names rules and derives, once, the forms the risky checks read: without the wildcard
 // rules (the wildcard check reports those), and that without resourceNames.
-func newRuleSet(name string, rules []rbacv1.PolicyRule) ruleSet {
+func newRuleSet(name string, rules []rbacv1.PolicyRule, from ruleSource) ruleSet {
 	plain := withoutWildcards(rules)
-	return ruleSet{name: name, rules: rules, plain: plain, plainUnnamed: withoutNames(plain)}
+	return ruleSet{name: name, rules: rules, from: from, plain: plain, plainUnnamed: withoutNames(plain)}
 }

@@ -181,6 +181,35 @@ func naiveListWatched(m *Model, who Subject, home string) []rbacv1.PolicyRule {
 	return inside
 }
 
+// naiveRuleFindings is the rejected-rule and noop-rule checks over every rule of every Role and
+// ClusterRole, listed afresh.
+func naiveRuleFindings(m *Model) (rejectedRules, noopRules []Finding) {
+	type owned struct {
+		owner      string
+		rules      []rbacv1.PolicyRule
+		namespaced bool
+	}
+	var all []owned
+	for _, r := range m.Roles {
+		all = append(all, owned{describe(r), r.Rules, true})
+	}
+	for _, r := range m.ClusterRoles {
+		all = append(all, owned{describe(r), r.Rules, false})
+	}
+	for _, o := range all {
+		for i, rule := range o.rules {
+			if why := rejected(rule, o.namespaced); why != "" {
+				rejectedRules = append(rejectedRules, Finding{Object: o.owner, Message: fmt.Sprintf("%s rules[%d] %s: the API server rejects it: %s", o.owner, i, ruleJSON(rule), why)})
+				continue
+			}
+			for _, why := range noop(rule, o.namespaced) {
+				noopRules = append(noopRules, Finding{Object: o.owner, Message: fmt.Sprintf("%s rules[%d] %s grants less than it says: %s", o.owner, i, ruleJSON(rule), why)})
+			}
+		}
+	}
+	return rejectedRules, noopRules
+}
+
 func sortedFindings(fs []Finding) []Finding {
 	out := append([]Finding{}, fs...)
 	sort.Slice(out, func(i, j int) bool {
@@ -192,7 +221,8 @@ func sortedFindings(fs []Finding) []Finding {
 	return out
 }
 
-// TestIndexedChecksMatchTheirNaiveForms runs the risky-grant and escalation checks and listWatched,
+// TestIndexedChecksMatchTheirNaiveForms runs the risky-grant, escalation, rejected-rule and noop-rule
+// checks and listWatched,
 // which read the model index, against their naive forms on generated models; and the whole check
 // list twice on one model, since the index is built on first use and reused.
 func TestIndexedChecksMatchTheirNaiveForms(t *testing.T) {
@@ -210,6 +240,9 @@ func TestIndexedChecksMatchTheirNaiveForms(t *testing.T) {
 			require.Equal(t, sortedFindings(naiveRisky(m, g)), sortedFindings(got), "%s on %d", g.id, i)
 			found[g.id] += len(got)
 		}
+		wantRejected, wantNoop := naiveRuleFindings(m)
+		require.Equal(t, sortedFindings(wantRejected), sortedFindings(checks["rejected-rule"].Run(m)), "rejected-rule on %d", i)
+		require.Equal(t, sortedFindings(wantNoop), sortedFindings(checks["noop-rule"].Run(m)), "noop-rule on %d", i)
 		got := checks["escalate-bind-impersonate"].Run(m)
 		require.Equal(t, sortedFindings(naiveEscalation(m)), sortedFindings(got), "escalation on %d", i)
 		found["escalate-bind-impersonate"] += len(got)
@@ -226,7 +259,7 @@ func TestIndexedChecksMatchTheirNaiveForms(t *testing.T) {
 			found[v.Check]++
 		}
 	}
-	for _, id := range []string{"secrets-read", "workload-create", "pod-exec", "rbac-write-cluster", "secrets-write", "escalate-bind-impersonate", "wildcard", "watch-without-grant", "runtime-coverage"} {
+	for _, id := range []string{"rejected-rule", "noop-rule", "secrets-read", "workload-create", "pod-exec", "rbac-write-cluster", "secrets-write", "escalate-bind-impersonate", "wildcard", "watch-without-grant", "runtime-coverage"} {
 		require.Greater(t, found[id], 20, "the generated models rarely trigger %s", id)
 	}
 }

@@ -285,21 +285,28 @@ func SubjectMatches(s rbacv1.Subject, bindingNS string, who Subject) bool {
 // RulesFor returns the rules that apply to who in namespace ns: its cluster-wide grants, plus, when ns
 // is not "", the grants of RoleBindings in ns. With ns "" only cluster-wide grants count.
 func (m *Model) RulesFor(who Subject, ns string) []rbacv1.PolicyRule {
-	var rules []rbacv1.PolicyRule
+	var buf [8][]rbacv1.PolicyRule // the role rules that apply, gathered first to allocate once
+	parts, n := buf[:0], 0
 	for _, b := range m.ClusterRoleBindings {
 		if m.bindsSubject(b.Subjects, "", who) {
 			r, _ := m.roleRules(b.RoleRef, "")
-			rules = append(rules, r...)
+			parts, n = append(parts, r), n+len(r)
 		}
 	}
-	if ns == "" {
-		return rules
-	}
-	for _, b := range m.RoleBindings {
-		if b.Namespace == ns && m.bindsSubject(b.Subjects, b.Namespace, who) {
-			r, _ := m.roleRules(b.RoleRef, ns)
-			rules = append(rules, r...)
+	if ns != "" {
+		for _, b := range m.RoleBindings {
+			if b.Namespace == ns && m.bindsSubject(b.Subjects, b.Namespace, who) {
+				r, _ := m.roleRules(b.RoleRef, ns)
+				parts, n = append(parts, r), n+len(r)
+			}
 		}
+	}
+	if n == 0 {
+		return nil
+	}
+	rules := make([]rbacv1.PolicyRule, 0, n)
+	for _, r := range parts {
+		rules = append(rules, r...)
 	}
 	return rules
 }

@@ -65,9 +65,19 @@ var riskyGrants = []risky{
 type ruleSet struct {
 	name  string
 	rules []rbacv1.PolicyRule
+	from  ruleSource
 	// plain is rules without the wildcard rules; plainUnnamed is plain without resourceNames.
 	plain, plainUnnamed []rbacv1.PolicyRule
 }
+
+// ruleSource says where a rule set comes from.
+type ruleSource int
+
+const (
+	inRole ruleSource = iota
+	inClusterRole
+	inRuntimeGrant
+)
 
 // ruleSets lists the Roles, the ClusterRoles and the runtime grants (built once per model).
 func (m *Model) ruleSets() []ruleSet { return m.indexed().ruleSets }

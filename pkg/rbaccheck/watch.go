@@ -207,7 +207,7 @@ func (d WatchDeclaration) matches(p Pod) bool {
 // only at home for its own plumbing (leader-election leases, its own config), not in what it watches.
 // Rules by name or by wildcard, subresources and cluster-scoped resources are left out.
 func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
-	var outside, inside []rbacv1.PolicyRule
+	var outside, inside [][3]string // group, resource, verb
 	for _, b := range m.bindings() {
 		if !m.bindsSubject(b.subjects, b.namespace, who) {
 			continue
@@ -227,32 +227,38 @@ func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
 						if v != "list" && v != "watch" {
 							continue
 						}
-						list := &outside
+						list, k := &outside, [3]string{g, res, v}
 						if b.namespace == home {
 							list = &inside
 						}
-						if slices.ContainsFunc(*list, func(r rbacv1.PolicyRule) bool {
-							return r.Verbs[0] == v && r.APIGroups[0] == g && r.Resources[0] == res
-						}) {
-							continue // one per verb and resource (the lists are short)
+						if !slices.Contains(*list, k) { // one per verb and resource (the lists are short)
+							*list = append(*list, k)
 						}
-						*list = append(*list, oneRule(g, res, v))
 					}
 				}
 			}
 		}
 	}
 	if len(outside) > 0 {
-		return outside
+		return brokenDown(outside)
 	}
-	return inside
+	return brokenDown(inside)
 }
 
-// oneRule is the broken-down rule of validation.BreakdownRule for one group, resource and verb, its
-// three one-element lists in one allocation (each capped, so an append copies).
-func oneRule(group, resource, verb string) rbacv1.PolicyRule {
-	b := &[3]string{group, resource, verb}
-	return rbacv1.PolicyRule{APIGroups: b[0:1:1], Resources: b[1:2:2], Verbs: b[2:3:3]}
+// brokenDown builds the rules of validation.BreakdownRule's form (one group, resource and verb each)
+// for the triples, in two allocations; each list is capped, so an append to one copies. None: nil.
+func brokenDown(triples [][3]string) []rbacv1.PolicyRule {
+	if len(triples) == 0 {
+		return nil
+	}
+	strs := make([]string, 0, 3*len(triples))
+	rules := make([]rbacv1.PolicyRule, len(triples))
+	for i, t := range triples {
+		strs = append(strs, t[:]...)
+		at := 3 * i
+		rules[i] = rbacv1.PolicyRule{APIGroups: strs[at : at+1 : at+1], Resources: strs[at+1 : at+2 : at+2], Verbs: strs[at+2 : at+3 : at+3]}
+	}
+	return rules
 }
 
 // checkWatchWithoutGrant proves that each pod's account can list and watch, in every namespace its
