@@ -78,7 +78,7 @@ func resourceCovered(set []string, resource string) bool {
 func ownersCoverURL(owner []rbacv1.PolicyRule, verb, url string) bool {
 	for i := range owner {
 		o := &owner[i]
-		if len(o.ResourceNames) != 0 || !(slices.Contains(o.Verbs, rbacv1.VerbAll) || slices.Contains(o.Verbs, verb)) {
+		if len(o.ResourceNames) != 0 || (!slices.Contains(o.Verbs, rbacv1.VerbAll) && !slices.Contains(o.Verbs, verb)) {
 			continue
 		}
 		for _, u := range o.NonResourceURLs {
