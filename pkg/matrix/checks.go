@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -212,17 +214,23 @@ func (cfg CheckConfig) Evaluate(o Outcome, extra ...rbaccheck.Check) Report {
 	}
 	opts.WatchDeclarations = cfg.watchDeclarations(o.Combination)
 	m := rbaccheck.NewModel(o.Result.Objects, opts)
-	checks := append(rbaccheck.DefaultChecks(), extra...)
+	checks := defaultChecks() // shared, read only: copied below before anything is added
 	for _, sr := range cfg.NamespaceScoped {
 		if o.Combination.Matches(sr.When) {
 			allowed := append([]string{o.Result.Namespace}, valueList(o.Combination, sr.NamespacesFrom)...)
-			checks = append(checks, rbaccheck.ScopeCheck(allowed))
+			extra = append(slices.Clip(extra), rbaccheck.ScopeCheck(allowed))
 		}
+	}
+	if len(extra) > 0 {
+		checks = append(append(make([]rbaccheck.Check, 0, len(checks)+len(extra)), checks...), extra...)
 	}
 	r.Model = m
 	r.Violations, r.Acknowledged = m.RunAll(checks...)
 	return r
 }
+
+// defaultChecks is rbaccheck.DefaultChecks, built once: Evaluate only reads it.
+var defaultChecks = sync.OnceValue(rbaccheck.DefaultChecks)
 
 // valueList gathers the namespaces at the given values paths of a combination: a list, a string, or
 // a comma-separated string ("team-a, team-b").

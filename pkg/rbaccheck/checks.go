@@ -2,8 +2,10 @@ package rbaccheck
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -75,8 +77,12 @@ type Check struct {
 	Run         func(*Model) []Finding
 }
 
-// DefaultChecks are the built-in checks, each with a stable ID.
-func DefaultChecks() []Check {
+// DefaultChecks are the built-in checks, each with a stable ID. The list is built once; each call
+// returns a copy the caller may append to or change.
+func DefaultChecks() []Check { return slices.Clone(defaultChecks()) }
+
+// defaultChecks builds the list once: it is data and closures over package-level data only.
+var defaultChecks = sync.OnceValue(func() []Check {
 	checks := []Check{
 		{"orphaned-binding", "a binding's roleRef names no rendered or built-in role, or a kind it cannot reference", Error,
 			"render the role under the same condition as the binding, fix the roleRef name/kind, or declare it as a built-in or external role", checkOrphanedBindings},
@@ -94,7 +100,7 @@ func DefaultChecks() []Check {
 			"set serviceAccountToken.expirationSeconds, e.g. 3600", checkTokenExpiry},
 	}
 	return append(append(checks, riskyChecks()...), extraChecks()...)
-}
+})
 
 // Run runs the checks (DefaultChecks when none are given), stamps each finding with its check's ID,
 // severity (or the override in ModelOptions.Severity) and remediation, drops suppressed findings and
@@ -221,16 +227,8 @@ type binding struct {
 	subjects  []rbacv1.Subject
 }
 
-func (m *Model) bindings() []binding {
-	var out []binding
-	for _, b := range m.ClusterRoleBindings {
-		out = append(out, binding{b, "", b.RoleRef, b.Subjects})
-	}
-	for _, b := range m.RoleBindings {
-		out = append(out, binding{b, b.Namespace, b.RoleRef, b.Subjects})
-	}
-	return out
-}
+// bindings lists the ClusterRoleBindings, then the RoleBindings (built once per model).
+func (m *Model) bindings() []binding { return m.indexed().bindings }
 
 func checkOrphanedBindings(m *Model) []Finding {
 	var out []Finding

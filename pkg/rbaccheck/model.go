@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -134,7 +135,13 @@ func DefaultBuiltinClusterRoles() map[string][]rbacv1.PolicyRule {
 	}
 }
 
-// Model indexes one rendering's RBAC for queries and checks.
+var (
+	sharedBuiltinClusterRoles = sync.OnceValue(DefaultBuiltinClusterRoles)
+	sharedBuiltinRoles        = sync.OnceValue(DefaultBuiltinRoles)
+)
+
+// Model indexes one rendering's RBAC for queries and checks. It is read-only once NewModel returns:
+// the checks derive indexes from it once and reuse them.
 type Model struct {
 	Objects             []runtime.Object
 	Options             ModelOptions
@@ -150,15 +157,17 @@ type Model struct {
 	// ParseErrors are problems reading runtime-grant ConfigMaps; reported by the runtime-coverage check.
 	ParseErrors  []string
 	clusterRules map[string][]rbacv1.PolicyRule // ClusterRole name → rules incl. aggregation
+	idx          index                          // derived once, on first use (index.go)
 }
 
 // NewModel indexes objs. Namespaced objects must already carry their namespace (pkg/chartrender does this).
 func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
+	// The defaults are built once and shared by every model, which only reads them.
 	if opts.BuiltinClusterRoles == nil {
-		opts.BuiltinClusterRoles = DefaultBuiltinClusterRoles()
+		opts.BuiltinClusterRoles = sharedBuiltinClusterRoles()
 	}
 	if opts.BuiltinRoles == nil {
-		opts.BuiltinRoles = DefaultBuiltinRoles()
+		opts.BuiltinRoles = sharedBuiltinRoles()
 	}
 	m := &Model{Objects: objs, Options: opts, Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{},
 		ServiceAccounts: map[ServiceAccountRef]*corev1.ServiceAccount{}, clusterRules: map[string][]rbacv1.PolicyRule{}}
@@ -176,9 +185,9 @@ func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 			m.ServiceAccounts[ServiceAccountRef{x.Namespace, x.Name}] = x
 		}
 	}
-	m.PodTemplates = chartrender.PodTemplatesOf(objs)
 	for _, o := range objs {
 		for _, pt := range chartrender.PodTemplatesOf([]runtime.Object{o}) {
+			m.PodTemplates = append(m.PodTemplates, pt) // = chartrender.PodTemplatesOf(objs), in one pass
 			m.Pods = append(m.Pods, Pod{PodTemplate: pt, Object: o, Name: Describe(o)})
 		}
 	}
@@ -194,10 +203,10 @@ func NewModel(objs []runtime.Object, opts ModelOptions) *Model {
 // aggregate returns a ClusterRole's rules plus, when it has an aggregationRule, the rules of every
 // rendered ClusterRole whose labels match one of its selectors (as the aggregation controller does).
 func (m *Model) aggregate(cr *rbacv1.ClusterRole) []rbacv1.PolicyRule {
-	rules := append([]rbacv1.PolicyRule{}, cr.Rules...)
 	if cr.AggregationRule == nil {
-		return rules
+		return cr.Rules // read only, as the model is
 	}
+	rules := append([]rbacv1.PolicyRule{}, cr.Rules...)
 	names := make([]string, 0, len(m.ClusterRoles))
 	for n := range m.ClusterRoles {
 		names = append(names, n)
@@ -276,21 +285,28 @@ func SubjectMatches(s rbacv1.Subject, bindingNS string, who Subject) bool {
 // RulesFor returns the rules that apply to who in namespace ns: its cluster-wide grants, plus, when ns
 // is not "", the grants of RoleBindings in ns. With ns "" only cluster-wide grants count.
 func (m *Model) RulesFor(who Subject, ns string) []rbacv1.PolicyRule {
-	var rules []rbacv1.PolicyRule
+	var buf [8][]rbacv1.PolicyRule // the role rules that apply, gathered first to allocate once
+	parts, n := buf[:0], 0
 	for _, b := range m.ClusterRoleBindings {
 		if m.bindsSubject(b.Subjects, "", who) {
 			r, _ := m.roleRules(b.RoleRef, "")
-			rules = append(rules, r...)
+			parts, n = append(parts, r), n+len(r)
 		}
 	}
-	if ns == "" {
-		return rules
-	}
-	for _, b := range m.RoleBindings {
-		if b.Namespace == ns && m.bindsSubject(b.Subjects, b.Namespace, who) {
-			r, _ := m.roleRules(b.RoleRef, ns)
-			rules = append(rules, r...)
+	if ns != "" {
+		for _, b := range m.RoleBindings {
+			if b.Namespace == ns && m.bindsSubject(b.Subjects, b.Namespace, who) {
+				r, _ := m.roleRules(b.RoleRef, ns)
+				parts, n = append(parts, r), n+len(r)
+			}
 		}
+	}
+	if n == 0 {
+		return nil
+	}
+	rules := make([]rbacv1.PolicyRule, 0, n)
+	for _, r := range parts {
+		rules = append(rules, r...)
 	}
 	return rules
 }

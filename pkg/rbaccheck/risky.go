@@ -2,6 +2,7 @@ package rbaccheck
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -64,21 +65,22 @@ var riskyGrants = []risky{
 type ruleSet struct {
 	name  string
 	rules []rbacv1.PolicyRule
+	from  ruleSource
+	// plain is rules without the wildcard rules; plainUnnamed is plain without resourceNames.
+	plain, plainUnnamed []rbacv1.PolicyRule
 }
 
-func (m *Model) ruleSets() []ruleSet {
-	var out []ruleSet
-	for _, r := range m.Roles {
-		out = append(out, ruleSet{describe(r), r.Rules})
-	}
-	for _, r := range m.ClusterRoles {
-		out = append(out, ruleSet{describe(r), r.Rules})
-	}
-	for _, g := range m.RuntimeGrants {
-		out = append(out, ruleSet{g.Source, g.Rules})
-	}
-	return out
-}
+// ruleSource says where a rule set comes from.
+type ruleSource int
+
+const (
+	inRole ruleSource = iota
+	inClusterRole
+	inRuntimeGrant
+)
+
+// ruleSets lists the Roles, the ClusterRoles and the runtime grants (built once per model).
+func (m *Model) ruleSets() []ruleSet { return m.indexed().ruleSets }
 
 // riskyChecks are the risky-grant checks: warnings by default (ModelOptions.Severity or the spec's
 // checks.severity make them errors). A rule with a wildcard is reported once, by the wildcard check,
@@ -94,12 +96,16 @@ func riskyChecks() []Check {
 		"remove the escalate, bind and impersonate verbs", checkEscalation})
 	for _, r := range riskyGrants {
 		r := r
+		resources := requestResources(r.requests)
 		checks = append(checks, Check{r.id, "a role that " + r.what, Warning, r.fix, func(m *Model) []Finding {
 			var out []Finding
 			for _, rs := range m.ruleSets() {
-				rules := withoutWildcards(rs.rules)
+				if !mentionsAny(rs.plain, resources) {
+					continue // no rule names a resource of the requests: none can allow one
+				}
+				rules := rs.plain
 				if r.anyName {
-					rules = withoutNames(rules)
+					rules = rs.plainUnnamed
 				}
 				for _, q := range r.requests {
 					if RulesAllow(rules, q) {
@@ -114,8 +120,41 @@ func riskyChecks() []Check {
 	return checks
 }
 
-// withoutNames drops resourceNames, so a rule pinned by name matches the unnamed requests of risky.
+// requestResources lists the resources the requests ask for as a rule names them ("pods/exec").
+func requestResources(reqs []Request) []string {
+	var out []string
+	for _, q := range reqs {
+		res := q.Resource
+		if q.Subresource != "" {
+			res += "/" + q.Subresource
+		}
+		if !slices.Contains(out, res) {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// mentionsAny reports whether a rule names one of the resources literally. Rules without wildcards
+// ("*", "*/sub") allow a request only for a resource they name, so when none is named, none of the
+// requests for them is allowed.
+func mentionsAny(rules []rbacv1.PolicyRule, resources []string) bool {
+	for _, r := range rules {
+		for _, res := range r.Resources {
+			if slices.Contains(resources, res) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withoutNames drops resourceNames, so a rule pinned by name matches the unnamed requests of risky;
+// without any, it returns rules itself.
 func withoutNames(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	if !slices.ContainsFunc(rules, func(r rbacv1.PolicyRule) bool { return r.ResourceNames != nil }) {
+		return rules
+	}
 	out := make([]rbacv1.PolicyRule, len(rules))
 	for i, r := range rules {
 		r.ResourceNames = nil
@@ -130,7 +169,7 @@ func withoutNames(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 func checkEscalation(m *Model) []Finding {
 	var out []Finding
 	for _, rs := range m.ruleSets() {
-		for _, rule := range withoutWildcards(rs.rules) {
+		for _, rule := range rs.plain {
 			if what := escalationGrant(rule); what != "" {
 				out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s can gain permissions it was not given (it allows %s)", rs.name, what)})
 				break
@@ -174,14 +213,20 @@ func verbTakesEffect(verb, group, resource string) bool {
 	return true
 }
 
+// withoutWildcards drops the rules with a wildcard; without any, it returns rules itself.
 func withoutWildcards(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
-	var out []rbacv1.PolicyRule
-	for _, r := range rules {
-		if !wildcardRule(r) {
-			out = append(out, r)
+	for i, r := range rules {
+		if wildcardRule(r) {
+			out := append([]rbacv1.PolicyRule{}, rules[:i]...)
+			for _, r := range rules[i+1:] {
+				if !wildcardRule(r) {
+					out = append(out, r)
+				}
+			}
+			return out
 		}
 	}
-	return out
+	return rules
 }
 
 func wildcardRule(r rbacv1.PolicyRule) bool {

@@ -41,29 +41,6 @@ func ClusterScopedResource(group, resource string) bool {
 	return false
 }
 
-// roleRules lists the rules of every rendered Role and ClusterRole with a name for each.
-type namedRule struct {
-	owner      string // Describe of the role
-	index      int
-	rule       rbacv1.PolicyRule
-	namespaced bool // in a Role
-}
-
-func (m *Model) allRules() []namedRule {
-	var out []namedRule
-	for _, r := range m.Roles {
-		for i, rule := range r.Rules {
-			out = append(out, namedRule{describe(r), i, rule, true})
-		}
-	}
-	for _, r := range m.ClusterRoles {
-		for i, rule := range r.Rules {
-			out = append(out, namedRule{describe(r), i, rule, false})
-		}
-	}
-	return out
-}
-
 // rejected says why kube-apiserver's validation would reject a rule ("" when it accepts it), as
 // k8s.io/kubernetes pkg/apis/rbac/validation.ValidatePolicyRule does.
 func rejected(r rbacv1.PolicyRule, namespaced bool) string {
@@ -88,9 +65,14 @@ func rejected(r rbacv1.PolicyRule, namespaced bool) string {
 
 func checkRejectedRules(m *Model) []Finding {
 	var out []Finding
-	for _, nr := range m.allRules() {
-		if why := rejected(nr.rule, nr.namespaced); why != "" {
-			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] %s: the API server rejects it: %s", nr.owner, nr.index, ruleJSON(nr.rule), why)})
+	for _, rs := range m.ruleSets() {
+		if rs.from == inRuntimeGrant {
+			continue
+		}
+		for i, rule := range rs.rules {
+			if why := rejected(rule, rs.from == inRole); why != "" {
+				out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s rules[%d] %s: the API server rejects it: %s", rs.name, i, ruleJSON(rule), why)})
+			}
 		}
 	}
 	return out
@@ -205,12 +187,18 @@ func literalStars(r rbacv1.PolicyRule) []string {
 
 func checkNoopRules(m *Model) []Finding {
 	var out []Finding
-	for _, nr := range m.allRules() {
-		if rejected(nr.rule, nr.namespaced) != "" {
+	for _, rs := range m.ruleSets() {
+		if rs.from == inRuntimeGrant {
 			continue
 		}
-		for _, why := range noop(nr.rule, nr.namespaced) {
-			out = append(out, Finding{Object: nr.owner, Message: fmt.Sprintf("%s rules[%d] %s grants less than it says: %s", nr.owner, nr.index, ruleJSON(nr.rule), why)})
+		for i, rule := range rs.rules {
+			namespaced := rs.from == inRole
+			if rejected(rule, namespaced) != "" {
+				continue
+			}
+			for _, why := range noop(rule, namespaced) {
+				out = append(out, Finding{Object: rs.name, Message: fmt.Sprintf("%s rules[%d] %s grants less than it says: %s", rs.name, i, ruleJSON(rule), why)})
+			}
 		}
 	}
 	return out

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/component-helpers/auth/rbac/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -50,8 +50,7 @@ func RuntimeGrantsFromObjectsWithErrors(objs []runtime.Object) ([]RuntimeGrant, 
 		src := "ConfigMap " + cm.Namespace + "/" + cm.Name
 		grantor := cm.Annotations[GrantedByAnnotation]
 		nss := cm.Annotations[NamespacesAnnotation]
-		var rules []rbacv1.PolicyRule
-		err := yaml.UnmarshalStrict([]byte(cm.Data[RuntimeRulesKey]), &rules)
+		rules, err := parseRules(cm.Data[RuntimeRulesKey])
 		switch {
 		case grantor == "":
 			errs = append(errs, src+": no "+GrantedByAnnotation+" annotation: name the ServiceAccount that creates the Roles")
@@ -72,10 +71,49 @@ func RuntimeGrantsFromObjectsWithErrors(objs []runtime.Object) ([]RuntimeGrant, 
 	return out, errs
 }
 
-// Covers reports whether owner's rules cover every permission in servant's (Kubernetes' own check,
-// k8s.io/component-helpers/auth/rbac/validation), and which broken-down rules are missing.
-func Covers(owner, servant []rbacv1.PolicyRule) (bool, []rbacv1.PolicyRule) {
-	return validation.Covers(owner, servant)
+// parsedRules caches, for each distinct rules.yaml text, what yaml.UnmarshalStrict made of it: a
+// chart renders the same runtime-rules ConfigMap in most of its combinations, and parsing it was a
+// quarter of the checks' time. It holds at most maxParsedRules texts (it starts over when full), so
+// memory stays flat however many combinations run.
+var parsedRules struct {
+	sync.Mutex
+	byText map[string]rulesParse
+}
+
+const maxParsedRules = 256
+
+type rulesParse struct {
+	rules []rbacv1.PolicyRule
+	err   error
+}
+
+// parseRules reads a rules.yaml as yaml.UnmarshalStrict does; the rules are the caller's own copy.
+func parseRules(data string) ([]rbacv1.PolicyRule, error) {
+	parsedRules.Lock()
+	p, ok := parsedRules.byText[data]
+	parsedRules.Unlock()
+	if !ok {
+		p.err = yaml.UnmarshalStrict([]byte(data), &p.rules)
+		parsedRules.Lock()
+		if parsedRules.byText == nil || len(parsedRules.byText) >= maxParsedRules {
+			parsedRules.byText = map[string]rulesParse{}
+		}
+		parsedRules.byText[data] = p
+		parsedRules.Unlock()
+	}
+	return copyRules(p.rules), p.err
+}
+
+// copyRules deep-copies rules (nil stays nil).
+func copyRules(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	if rules == nil {
+		return nil
+	}
+	out := make([]rbacv1.PolicyRule, len(rules))
+	for i := range rules {
+		rules[i].DeepCopyInto(&out[i])
+	}
+	return out
 }
 
 // manageRBAC is what creating a Role and a RoleBinding takes, beyond holding the Role's rules.

@@ -3,6 +3,7 @@ package rbaccheck
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,7 +11,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/component-helpers/auth/rbac/validation"
 
 	"github.com/workload-rbac/workload-rbac/pkg/chartrender"
 )
@@ -207,8 +207,7 @@ func (d WatchDeclaration) matches(p Pod) bool {
 // only at home for its own plumbing (leader-election leases, its own config), not in what it watches.
 // Rules by name or by wildcard, subresources and cluster-scoped resources are left out.
 func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
-	seen := map[string]bool{}
-	var outside, inside []rbacv1.PolicyRule
+	var outside, inside [][3]string // group, resource, verb
 	for _, b := range m.bindings() {
 		if !m.bindsSubject(b.subjects, b.namespace, who) {
 			continue
@@ -218,28 +217,48 @@ func (m *Model) listWatched(who Subject, home string) []rbacv1.PolicyRule {
 			if len(rule.NonResourceURLs) > 0 || len(rule.ResourceNames) > 0 {
 				continue
 			}
-			for _, r := range validation.BreakdownRule(rule) {
-				v, g, res := r.Verbs[0], r.APIGroups[0], r.Resources[0]
-				if (v != "list" && v != "watch") || g == "*" || res == "*" || strings.Contains(res, "/") || ClusterScopedResource(g, res) {
-					continue
-				}
-				k := fmt.Sprint(b.namespace == home, v, g, res)
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				if b.namespace == home {
-					inside = append(inside, r)
-				} else {
-					outside = append(outside, r)
+			// validation.BreakdownRule's order (groups, resources, verbs), building only the rules kept.
+			for _, g := range rule.APIGroups {
+				for _, res := range rule.Resources {
+					if g == "*" || res == "*" || strings.Contains(res, "/") || ClusterScopedResource(g, res) {
+						continue
+					}
+					for _, v := range rule.Verbs {
+						if v != "list" && v != "watch" {
+							continue
+						}
+						list, k := &outside, [3]string{g, res, v}
+						if b.namespace == home {
+							list = &inside
+						}
+						if !slices.Contains(*list, k) { // one per verb and resource (the lists are short)
+							*list = append(*list, k)
+						}
+					}
 				}
 			}
 		}
 	}
 	if len(outside) > 0 {
-		return outside
+		return brokenDown(outside)
 	}
-	return inside
+	return brokenDown(inside)
+}
+
+// brokenDown builds the rules of validation.BreakdownRule's form (one group, resource and verb each)
+// for the triples, in two allocations; each list is capped, so an append to one copies. None: nil.
+func brokenDown(triples [][3]string) []rbacv1.PolicyRule {
+	if len(triples) == 0 {
+		return nil
+	}
+	strs := make([]string, 0, 3*len(triples))
+	rules := make([]rbacv1.PolicyRule, len(triples))
+	for i, t := range triples {
+		strs = append(strs, t[:]...)
+		at := 3 * i
+		rules[i] = rbacv1.PolicyRule{APIGroups: strs[at : at+1 : at+1], Resources: strs[at+1 : at+2 : at+2], Verbs: strs[at+2 : at+3 : at+3]}
+	}
+	return rules
 }
 
 // checkWatchWithoutGrant proves that each pod's account can list and watch, in every namespace its
