@@ -213,10 +213,10 @@ type BoundClone struct {
 	Names map[string]int
 }
 
-// Acquire is a BoundClone of s for one rendering: a released one, or a new Clone on which bind
-// installs include and tpl over names. Every acquirer of one set must pass the same bind (a set is
-// per Helm major).
-func (s *ParsedSet) Acquire(bind func(t *template.Template, names map[string]int)) (*BoundClone, error) {
+// Acquire is a BoundClone of s for one rendering: a released one, or a new Clone with Helm's include
+// and tpl (IncludeFun, TplFun: the same in both majors, as engine.initFunMap binds them) bound to it
+// and its Names.
+func (s *ParsedSet) Acquire() (*BoundClone, error) {
 	if c, ok := s.clones.Get().(*BoundClone); ok {
 		clear(c.Names)
 		return c, nil
@@ -226,7 +226,10 @@ func (s *ParsedSet) Acquire(bind func(t *template.Template, names map[string]int
 		return nil, err
 	}
 	c := &BoundClone{T: t, Names: map[string]int{}}
-	bind(t, c.Names)
+	t.Funcs(template.FuncMap{
+		"include": IncludeFun(t, c.Names),
+		"tpl":     TplFun(t, c.Names),
+	})
 	return c, nil
 }
 
@@ -323,7 +326,7 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 	if set.Err != nil {
 		return map[string]string{}, set.Err
 	}
-	bound, err := set.Acquire(bindV3)
+	bound, err := set.Acquire()
 	if err != nil {
 		return map[string]string{}, err
 	}
@@ -345,14 +348,6 @@ func renderTemplates(c *chart.Chart, top chartutil.Values, realCrypto bool) (ren
 		rendered[filename] = strings.ReplaceAll(buf.String(), "<no value>", "")
 	}
 	return rendered, nil
-}
-
-// bindV3 installs Helm v3's include and tpl on a clone (engine.initFunMap).
-func bindV3(t *template.Template, includedNames map[string]int) {
-	t.Funcs(template.FuncMap{
-		"include": IncludeFun(t, includedNames),
-		"tpl":     TplFun(t, includedNames),
-	})
 }
 
 // Template output is written to pooled buffers (include and tpl run many times per rendering; a

@@ -149,15 +149,9 @@ func renderTemplates(c ci.Charter, top common.Values, realCrypto bool) (map[stri
 	return render(allTemplates(c, top), realCrypto)
 }
 
-// render is Engine.render: parse (here, take the parsed set), then execute every non-partial template.
-// bind installs Helm v4's include and tpl (Strict off) on a clone, as Engine.initFunMap does.
-func bind(t *template.Template, includedNames map[string]int) {
-	t.Funcs(template.FuncMap{
-		"include": chartrender.IncludeFun(t, includedNames),
-		"tpl":     chartrender.TplFun(t, includedNames),
-	})
-}
-
+// render is Engine.render: parse (here, take the parsed set), then execute every non-partial template
+// on a clone with Helm v4's include and tpl (Strict off) bound, as Engine.initFunMap binds them
+// (chartrender.ParsedSet.Acquire).
 func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -168,7 +162,7 @@ func render(tpls map[string]renderable, realCrypto bool) (rendered map[string]st
 	if set.Err != nil {
 		return map[string]string{}, set.Err
 	}
-	bound, err := set.Acquire(bind)
+	bound, err := set.Acquire()
 	if err != nil {
 		return map[string]string{}, err
 	}
