@@ -93,14 +93,11 @@ func (c *contentCache[V]) put(scope, content string, v V) {
 		return
 	}
 	key := scope + "\x00" + content
-	n, limit := len(key), c.max
+	n := len(key)
 	if c.weigh != nil {
 		n = c.weigh(key, v)
 	}
-	if limit == 0 {
-		limit = maxCacheBytes
-	}
-	if c.m == nil || c.bytes+n > limit {
+	if c.m == nil || c.bytes+n > cmp.Or(c.max, maxCacheBytes) {
 		c.m, c.bytes = map[uint64][]contentEntry[V]{}, 0
 	}
 	c.m[h] = append(c.m[h], contentEntry[V]{key, v})
